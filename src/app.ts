@@ -1,0 +1,84 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { type Clock, systemClock } from './core/time.js';
+import { PlatformRegistry } from './platforms/registry.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { AccountService } from './services/account.service.js';
+import type { AppContext } from './services/context.js';
+import { createMetrics } from './services/metrics.js';
+import { PostQueries } from './services/post-queries.js';
+import { PostService } from './services/post.service.js';
+import { PresetService } from './services/preset.service.js';
+import { SecretBox } from './services/secret-box.js';
+import { UserService } from './services/user.service.js';
+import { migrateToLatest, openStore } from './store/database.js';
+import { createDueNotifier } from './store/due-notifier.js';
+
+export interface Services {
+  posts: PostService;
+  postQueries: PostQueries;
+  accounts: AccountService;
+  presets: PresetService;
+  users: UserService;
+}
+
+export interface App {
+  ctx: AppContext;
+  services: Services;
+  scheduler: Scheduler | undefined;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  platforms?: PlatformRegistry;
+  logger?: Logger;
+  /** Run the scheduler in this process (serve without --no-worker, or worker). */
+  worker?: boolean;
+  /** Tests: SQLite file name inside the data dir (or :memory:). */
+  sqliteFile?: string;
+}
+
+/** Builds one Octopost process: storage (migrated), services and, if asked, the scheduler. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? pino({ level: config.logLevel, redact: ['*.credentials', '*.secret', '*.password', 'req.headers.authorization'] });
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(options.sqliteFile && { sqliteFile: options.sqliteFile }) });
+  try {
+    await migrateToLatest(store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const ctx: AppContext = {
+    config,
+    store,
+    clock: options.clock ?? systemClock,
+    platforms: options.platforms ?? new PlatformRegistry(),
+    secrets: SecretBox.fromConfig(config.secretKey, config.dataDir),
+    due: createDueNotifier(store, (err) => logger.warn({ err }, 'due notifications interrupted; reconnecting')),
+    metrics: createMetrics(),
+    logger,
+  };
+  const services: Services = {
+    posts: new PostService(ctx),
+    postQueries: new PostQueries(ctx),
+    accounts: new AccountService(ctx),
+    presets: new PresetService(ctx),
+    users: new UserService(ctx),
+  };
+  let scheduler: Scheduler | undefined;
+  if (options.worker) {
+    scheduler = new Scheduler(ctx, { recoverAllOrphansOnStart: store.dialect === 'sqlite' });
+    await scheduler.start();
+  }
+  return {
+    ctx,
+    services,
+    scheduler,
+    async close() {
+      await scheduler?.stop();
+      await ctx.due.close();
+      await store.close();
+    },
+  };
+}

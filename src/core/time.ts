@@ -1,0 +1,39 @@
+/** Time, injected: the scheduler and services never call Date.now() themselves, so tests move time. */
+export interface Clock {
+  now(): number;
+  setTimer(fn: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export type TimerHandle = { readonly id: unknown };
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, delayMs) {
+    // setTimeout overflows past 2^31-1 ms (~24.8 days); callers re-arm anyway.
+    const t = setTimeout(fn, Math.min(Math.max(0, delayMs), 2_147_483_647));
+    t.unref?.();
+    return { id: t };
+  },
+  clearTimer(handle) {
+    clearTimeout(handle.id as NodeJS.Timeout);
+  },
+};
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "250ms", "30s", "1m", "2h" (a bare number is milliseconds). Throws on anything else. */
+export function parseDuration(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration: use a number with ms, s, m or h (e.g. 30s, 5m).`);
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
+}
+
+export function parseDurationList(text: string): number[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  return trimmed.split(',').map(parseDuration);
+}
+
+export const toIso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();

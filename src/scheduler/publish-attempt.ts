@@ -1,0 +1,109 @@
+import { decideNextStep, type PublishError, type PublishOutcome } from '../core/retry-policy.js';
+import { toIso } from '../core/time.js';
+import type { AccountRecord } from '../store/account.repository.js';
+import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository.js';
+import type { PublishPayload } from '../store/post.repository.js';
+import type { Outcome } from '../store/queue.repository.js';
+import type { AppContext } from '../services/context.js';
+
+export interface AttemptResult {
+  outcome: Outcome;
+  /** What happened on the wire, for the attempt history. */
+  wire: 'published' | 'failed' | 'ambiguous' | 'skipped';
+  reconnect: boolean;
+}
+
+/**
+ * One publish attempt of one claimed delivery: call the platform within the time limit and
+ * decide, with the retry policy, what the delivery becomes. Performs no storage itself.
+ */
+export async function attemptDelivery(
+  ctx: AppContext,
+  delivery: DeliveryRecord,
+  post: PublishPayload | undefined,
+  account: (AccountRecord & { deleted: boolean }) | undefined,
+  shutdownSignal: AbortSignal,
+): Promise<AttemptResult> {
+  const adapter = ctx.platforms.get(delivery.platform);
+  if (!post || !account || account.deleted) {
+    return permanent('account_disconnected', 'The account was disconnected, so nothing was sent. Connect it again and retry.', false);
+  }
+  if (!adapter) {
+    return permanent('unknown_platform', `This server cannot publish to "${delivery.platform}" any more (its adapter is missing).`, false);
+  }
+  if (!account.isActive) {
+    return permanent('reconnect_required', `The ${delivery.platform} account ${account.displayName} must be reconnected; nothing was sent.`, true);
+  }
+
+  const seconds = Math.round(ctx.config.publishTimeoutMs / 1000);
+  const signal = AbortSignal.any([AbortSignal.timeout(ctx.config.publishTimeoutMs), shutdownSignal]);
+  let outcome: PublishOutcome;
+  try {
+    outcome = await adapter.publish({
+      deliveryId: delivery.id,
+      postId: post.id,
+      content: post.content,
+      media: post.media,
+      segments: post.segments,
+      scheduledFor: toIso(post.scheduledFor),
+      credentials: ctx.secrets.open(account.credentials),
+      signal,
+    });
+  } catch (err) {
+    // An adapter that throws has not told us whether the post went out: treat it as ambiguous.
+    ctx.logger.error({ err, delivery: delivery.id }, 'platform adapter threw');
+    outcome = {
+      kind: 'ambiguous',
+      error: { code: 'internal_error', message: `Publishing stopped unexpectedly (${(err as Error).message}).`, permanent: false },
+    };
+  }
+  if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !shutdownSignal.aborted) {
+    outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
+  }
+
+  const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, adapter.deduplicates);
+  const wire = outcome.kind;
+  if (step.next === 'published' && outcome.kind === 'published') {
+    return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl } };
+  }
+  const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
+  const reconnect = error.reconnect === true;
+  switch (step.next) {
+    case 'retry':
+      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + step.delayMs, error } };
+    case 'unknown':
+      return {
+        wire,
+        reconnect,
+        outcome: {
+          status: 'unknown',
+          error: {
+            ...error,
+            message: `${error.message} ${delivery.platform} cannot tell us whether the post went out and offers no safe way to repeat it: check the account, then retry or leave it.`,
+          },
+        },
+      };
+    default:
+      return { wire, reconnect, outcome: { status: 'failed', error: exhausted(error, delivery) } };
+  }
+}
+
+function exhausted(error: DeliveryError, delivery: DeliveryRecord): DeliveryError {
+  if (error.permanent) return error;
+  const tries = delivery.attempts - delivery.budgetStart;
+  return { ...error, message: `${error.message} Gave up after ${tries} attempts; use Retry to try again.` };
+}
+
+function toDeliveryError(e: PublishError): DeliveryError {
+  return {
+    code: e.code,
+    message: e.message,
+    permanent: e.permanent,
+    ...(e.httpStatus !== undefined && { http_status: e.httpStatus }),
+    ...(e.reconnect && { reconnect: true }),
+  };
+}
+
+function permanent(code: string, message: string, reconnect: boolean): AttemptResult {
+  return { wire: 'skipped', reconnect, outcome: { status: 'failed', error: { code, message, permanent: true, ...(reconnect && { reconnect }) } } };
+}

@@ -1,0 +1,261 @@
+import { hostname } from 'node:os';
+import { ID_PREFIX, newId } from '../core/ids.js';
+import type { TimerHandle } from '../core/time.js';
+import { decideNextStep } from '../core/retry-policy.js';
+import type { AppContext } from '../services/context.js';
+import { findAccountsByIds, setAccountActive, touchAccount } from '../store/account.repository.js';
+import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
+import { loadPublishPayloads } from '../store/post.repository.js';
+import { claimDue, findExpiredLeases, type Outcome, recordInterrupted, recordOutcome } from '../store/queue.repository.js';
+import { attemptDelivery } from './publish-attempt.js';
+
+export interface SchedulerOptions {
+  workerId?: string;
+  /** Deliveries claimed per statement. 50 keeps one claim short while amortising its cost. */
+  batchSize?: number;
+  /** SQLite runs one worker: at start, every delivery left `publishing` is an orphan of a crash. */
+  recoverAllOrphansOnStart?: boolean;
+}
+
+/**
+ * Claims due deliveries and publishes them, on time: a timer is armed for the next due moment
+ * (re-armed whenever something is scheduled, here or, through NOTIFY, on another node), and a
+ * sweep every OCTOPOST_SWEEP_INTERVAL is the safety net that also takes back expired leases.
+ */
+export class Scheduler {
+  readonly workerId: string;
+  private readonly batchSize: number;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private sweepTimer: TimerHandle | undefined;
+  private loop: Promise<void> | undefined;
+  private loopAgain = false;
+  private stopping = false;
+  private unsubscribe: (() => void) | undefined;
+  private dbBackoffMs = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
+    this.batchSize = options.batchSize ?? 50;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.ctx.due.subscribe((dueAt) => this.wake(dueAt));
+    await this.recoverLeases(this.options.recoverAllOrphansOnStart ?? false);
+    this.armSweep();
+    this.poke();
+  }
+
+  /** Something became due at `dueAt`: make sure the timer fires by then. */
+  wake(dueAt: number): void {
+    if (this.stopping) return;
+    if (dueAt <= this.ctx.clock.now()) return this.poke();
+    if (dueAt < this.timerAt) this.arm(dueAt);
+  }
+
+  /** Runs the claim loop now (or right after the one already running). */
+  poke(): void {
+    if (this.stopping) return;
+    if (this.loop) {
+      this.loopAgain = true;
+      return;
+    }
+    this.loop = this.runLoop().finally(() => {
+      this.loop = undefined;
+      if (this.loopAgain) {
+        this.loopAgain = false;
+        this.poke();
+      }
+    });
+  }
+
+  /** For tests and benchmarks: claim what is due now and wait until all of it is recorded. */
+  async drain(): Promise<void> {
+    do {
+      this.poke();
+      while (this.loop) await this.loop;
+      await Promise.all(this.inFlight.values());
+    } while (this.loopAgain);
+  }
+
+  /** Graceful first: stop claiming, let in-flight attempts finish; after `graceMs`, abort them. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.timer) this.ctx.clock.clearTimer(this.timer);
+    if (this.sweepTimer) this.ctx.clock.clearTimer(this.sweepTimer);
+    await this.loop?.catch(() => {});
+    const all = Promise.all(this.inFlight.values());
+    let forced: NodeJS.Timeout | undefined;
+    await Promise.race([
+      all,
+      new Promise<void>((resolve) => {
+        forced = setTimeout(() => {
+          this.ctx.logger.warn({ inFlight: this.inFlight.size }, 'shutdown grace over: aborting in-flight attempts');
+          this.shutdown.abort();
+          resolve();
+        }, graceMs);
+      }),
+    ]);
+    clearTimeout(forced);
+    await all;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        const capacity = this.ctx.config.workerConcurrency - this.inFlight.size;
+        if (capacity <= 0) return; // a finishing attempt pokes the loop again
+        const want = Math.min(this.batchSize, capacity);
+        const now = this.ctx.clock.now();
+        const claimed = await claimDue(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, this.leaseMs(), want);
+        this.dbBackoffMs = 0;
+        if (claimed.length > 0) await this.publishAll(claimed);
+        if (claimed.length < want) break;
+      }
+      if (!this.stopping) await this.armForNext();
+    } catch (err) {
+      // The database is away (restarting, network): try again with a growing pause, up to 5 s.
+      this.dbBackoffMs = Math.min(5000, this.dbBackoffMs ? this.dbBackoffMs * 2 : 100);
+      this.ctx.logger.error({ err, retryInMs: this.dbBackoffMs }, 'scheduler loop failed; retrying');
+      this.arm(this.ctx.clock.now() + this.dbBackoffMs);
+    }
+  }
+
+  private async publishAll(claimed: DeliveryRecord[]): Promise<void> {
+    const db = this.ctx.store.db;
+    const [posts, accounts] = await Promise.all([
+      loadPublishPayloads(db, claimed.map((d) => d.postId)),
+      findAccountsByIds(db, [...new Set(claimed.map((d) => d.accountId))]),
+    ]);
+    for (const delivery of claimed) {
+      if (delivery.attempts - delivery.budgetStart === 1) {
+        this.ctx.metrics.lateness.observe(Math.max(0, this.ctx.clock.now() - delivery.dueAt) / 1000);
+      }
+      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId))
+        .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
+        .finally(() => {
+          this.inFlight.delete(delivery.id);
+          this.ctx.metrics.inFlight.set(this.inFlight.size);
+          this.poke();
+        });
+      this.inFlight.set(delivery.id, work);
+    }
+    this.ctx.metrics.inFlight.set(this.inFlight.size);
+  }
+
+  private async publishOne(
+    delivery: DeliveryRecord,
+    post: Parameters<typeof attemptDelivery>[2],
+    account: Parameters<typeof attemptDelivery>[3],
+  ): Promise<void> {
+    const startedAt = this.ctx.clock.now();
+    const result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
+    const finishedAt = this.ctx.clock.now();
+    const db = this.ctx.store.db;
+    const kept = await recordOutcome(db, delivery, result.outcome, {
+      attemptId: newId(ID_PREFIX.attempt, finishedAt),
+      worker: this.workerId,
+      startedAt,
+      finishedAt,
+      result: result.wire,
+    });
+    const status = kept ? result.outcome.status : 'lost_lease';
+    this.ctx.metrics.publishAttempts.inc({ platform: delivery.platform, outcome: status });
+    this.ctx.logger.info(
+      { delivery: delivery.id, post: delivery.postId, platform: delivery.platform, attempt: delivery.attempts, status, ms: finishedAt - startedAt },
+      'publish attempt',
+    );
+    if (!kept) return;
+    if (result.reconnect && account) await setAccountActive(db, account.id, false);
+    if (result.outcome.status === 'published' && account && (account.lastUsedAt ?? 0) < finishedAt - 60_000) {
+      await touchAccount(db, account.id, finishedAt);
+    }
+    if (result.outcome.status === 'retrying') this.wake(result.outcome.dueAt);
+  }
+
+  /**
+   * Takes back deliveries whose worker stopped mid-attempt. Their outcome is unknown: repeated
+   * at once where the platform deduplicates (within the retry budget), `unknown` elsewhere.
+   */
+  private async recoverLeases(allOrphans: boolean): Promise<void> {
+    const now = this.ctx.clock.now();
+    const expired = await findExpiredLeases(this.ctx.store.db, now, allOrphans, 1000);
+    for (const delivery of expired) {
+      const adapter = this.ctx.platforms.get(delivery.platform);
+      const error = {
+        code: 'interrupted',
+        message: 'The worker publishing this stopped mid-attempt (crash or shutdown); the post may or may not have gone out.',
+        permanent: false,
+      };
+      const step = decideNextStep(
+        { kind: 'ambiguous', error },
+        delivery.attempts - delivery.budgetStart,
+        this.ctx.config.retryDelaysMs.map(() => 0),
+        adapter?.deduplicates ?? false,
+      );
+      const outcome: Outcome =
+        step.next === 'retry'
+          ? { status: 'retrying', dueAt: now, error }
+          : step.next === 'unknown'
+            ? { status: 'unknown', error: { ...error, message: `${error.message} ${delivery.platform} offers no safe way to repeat it: check the account, then retry or leave it.` } }
+            : { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } };
+      const kept = await recordInterrupted(this.ctx.store.db, delivery, outcome, {
+        attemptId: newId(ID_PREFIX.attempt, now),
+        worker: delivery.lockedBy ?? 'unknown',
+        startedAt: delivery.updatedAt,
+        finishedAt: now,
+        result: 'interrupted',
+      });
+      if (kept) {
+        this.ctx.metrics.recoveredLeases.inc({ outcome: outcome.status });
+        this.ctx.logger.warn({ delivery: delivery.id, from: delivery.lockedBy, now: outcome.status }, 'took back an interrupted delivery');
+      }
+    }
+  }
+
+  private armSweep(): void {
+    this.sweepTimer = this.ctx.clock.setTimer(async () => {
+      if (this.stopping) return;
+      try {
+        await this.recoverLeases(false);
+        this.ctx.metrics.dueBacklog.set(await countDue(this.ctx.store.db, this.ctx.clock.now()));
+      } catch (err) {
+        this.ctx.logger.error({ err }, 'sweep failed');
+      }
+      this.poke();
+      this.armSweep();
+    }, this.ctx.config.sweepIntervalMs);
+  }
+
+  private async armForNext(): Promise<void> {
+    const next = await nextDueAt(this.ctx.store.db);
+    if (next !== null) this.arm(next);
+  }
+
+  private arm(at: number): void {
+    if (this.stopping) return;
+    if (this.timer) this.ctx.clock.clearTimer(this.timer);
+    this.timerAt = at;
+    this.timer = this.ctx.clock.setTimer(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.poke();
+    }, at - this.ctx.clock.now());
+  }
+
+  /** Long enough that a live worker always finishes (or times out) before its lease can be taken. */
+  private leaseMs(): number {
+    const timeout = this.ctx.config.publishTimeoutMs;
+    return timeout + Math.max(5000, timeout / 2);
+  }
+}

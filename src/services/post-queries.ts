@@ -1,0 +1,93 @@
+import { notFound, validationFailed } from '../core/errors.js';
+import type { PostStatus } from '../core/statuses.js';
+import { findAccountsByIds } from '../store/account.repository.js';
+import { type AttemptRecord, type DeliveryRecord, listAttempts, listDeliveries } from '../store/delivery.repository.js';
+import { findPost, listPosts, type PostRecord } from '../store/post.repository.js';
+import type { AppContext } from './context.js';
+
+/** A post with what its readers need: deliveries, the platform of each account, the attempt history. */
+export interface PostView {
+  post: PostRecord;
+  deliveries: DeliveryRecord[];
+  platformOf: Map<string, string>;
+  attempts?: AttemptRecord[];
+}
+
+export interface ListQuery {
+  statuses?: PostStatus[] | undefined;
+  accountId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export class PostQueries {
+  constructor(private readonly ctx: AppContext) {}
+
+  async get(userId: string, id: string): Promise<PostView> {
+    const post = await findPost(this.ctx.store.db, userId, id);
+    if (!post) throw notFound('Post', id);
+    const [view] = await this.views([post]);
+    view!.attempts = await listAttempts(
+      this.ctx.store.db,
+      view!.deliveries.map((d) => d.id),
+    );
+    return view!;
+  }
+
+  async list(userId: string, q: ListQuery): Promise<{ views: PostView[]; nextCursor: string | null }> {
+    const from = q.from !== undefined ? parseTime('from', q.from) : undefined;
+    const to = q.to !== undefined ? parseTime('to', q.to) : undefined;
+    if (from !== undefined && to !== undefined && to <= from) throw validationFailed('to', '`to` must be after `from`.');
+    const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    const posts = await listPosts(this.ctx.store.db, {
+      userId,
+      ...(q.statuses && { statuses: q.statuses }),
+      ...(q.accountId && { accountId: q.accountId }),
+      ...(from !== undefined && { from }),
+      ...(to !== undefined && { to }),
+      ...(before !== undefined && { before }),
+      limit: q.limit + 1,
+    });
+    const page = posts.slice(0, q.limit);
+    const nextCursor = posts.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null;
+    return { views: await this.views(page), nextCursor };
+  }
+
+  private async views(posts: PostRecord[]): Promise<PostView[]> {
+    const deliveries = await listDeliveries(
+      this.ctx.store.db,
+      posts.map((p) => p.id),
+    );
+    const accountIds = new Set(posts.flatMap((p) => p.accountIds));
+    const accounts = await findAccountsByIds(this.ctx.store.db, [...accountIds]);
+    const platformOf = new Map([...accounts.values()].map((a) => [a.id, a.platform]));
+    const byPost = new Map<string, DeliveryRecord[]>();
+    for (const d of deliveries) {
+      const list = byPost.get(d.postId) ?? [];
+      list.push(d);
+      byPost.set(d.postId, list);
+    }
+    return posts.map((post) => ({ post, deliveries: sortByAccountOrder(byPost.get(post.id) ?? [], post.accountIds), platformOf }));
+  }
+}
+
+function sortByAccountOrder(deliveries: DeliveryRecord[], accountIds: string[]): DeliveryRecord[] {
+  return deliveries.sort((a, b) => accountIds.indexOf(a.accountId) - accountIds.indexOf(b.accountId));
+}
+
+function parseTime(field: string, iso: string): number {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) throw validationFailed(field, `${field} is not a valid ISO 8601 time.`);
+  return at;
+}
+
+/** Cursors are opaque to clients: base64url of the last post id seen. */
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^post_[0-9a-z]{26}$/.test(id)) throw validationFailed('cursor', 'cursor is not one this API gave out.');
+  return id;
+}

@@ -1,0 +1,266 @@
+import type { Kysely } from 'kysely';
+import { checkContent, type ContentProblem } from '../core/content-rules.js';
+import { conflict, DomainError, notFound, validationFailed } from '../core/errors.js';
+import { ID_PREFIX, newId } from '../core/ids.js';
+import { isEditable, type PostStatus } from '../core/statuses.js';
+import { findAccountsByIds, type AccountRecord } from '../store/account.repository.js';
+import {
+  deleteUntouchedDeliveries,
+  insertDeliveries,
+  lockDeliveriesOfPost,
+  requeueFinishedDeliveries,
+} from '../store/delivery.repository.js';
+import { deletePost, findPost, insertPost, type PostRecord, replacePostAccounts, updatePost } from '../store/post.repository.js';
+import type { Database } from '../store/schema.js';
+import type { AppContext } from './context.js';
+import { resolveTargets, type TargetSelection } from './post-targets.js';
+
+export interface PostDraftInput extends TargetSelection {
+  content?: string | undefined;
+  scheduled_for?: string | null | undefined;
+  media?: PostRecord['media'] | undefined;
+  segments?: PostRecord['segments'] | undefined;
+  platform_options?: Record<string, unknown> | undefined;
+  stagger_minutes?: number | undefined;
+}
+
+type Db = Kysely<Database>;
+
+const MAX_STAGGER_MINUTES = 24 * 60;
+
+export class PostService {
+  constructor(private readonly ctx: AppContext) {}
+
+  async create(userId: string, input: PostDraftInput & { content: string }): Promise<PostRecord> {
+    const now = this.ctx.clock.now();
+    const accounts = await resolveTargets(this.ctx, userId, input);
+    const post = {
+      id: newId(ID_PREFIX.post, now),
+      userId,
+      content: checkText(input.content),
+      media: input.media ?? { images: [] },
+      segments: input.segments ?? [],
+      platformOptions: input.platform_options ?? {},
+      staggerMinutes: checkStagger(input.stagger_minutes ?? 0),
+      scheduledFor: input.scheduled_for ? this.futureTime(input.scheduled_for) : null,
+      createdAt: now,
+      updatedAt: now,
+      accountIds: accounts.map((a) => a.id),
+    };
+    this.checkRules(post, accounts);
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      await insertPost(trx, post);
+      if (post.scheduledFor !== null) await this.createDeliveries(trx, post, accounts, post.scheduledFor);
+    });
+    if (post.scheduledFor !== null) this.ctx.due.announce(post.scheduledFor);
+    return this.get(userId, post.id);
+  }
+
+  async get(userId: string, id: string): Promise<PostRecord> {
+    const post = await findPost(this.ctx.store.db, userId, id);
+    if (!post) throw notFound('Post', id);
+    return post;
+  }
+
+  /** PUT: fields left out stay as they are; only while draft or scheduled. */
+  async update(userId: string, id: string, input: PostDraftInput): Promise<PostRecord> {
+    const now = this.ctx.clock.now();
+    const targetsChanged = input.accounts !== undefined || input.platforms !== undefined || input.preset_id !== undefined;
+    const newAccounts = targetsChanged ? await resolveTargets(this.ctx, userId, input) : undefined;
+    const scheduledFor =
+      input.scheduled_for === undefined ? undefined : input.scheduled_for === null ? null : this.futureTime(input.scheduled_for);
+    const due = await this.ctx.store.db.transaction().execute(async (trx) => {
+      const current = await this.lockEditable(trx, userId, id, 'edited');
+      const next: PostRecord = {
+        ...current,
+        content: input.content !== undefined ? checkText(input.content) : current.content,
+        media: input.media ?? current.media,
+        segments: input.segments ?? current.segments,
+        platformOptions: input.platform_options ?? current.platformOptions,
+        staggerMinutes: input.stagger_minutes !== undefined ? checkStagger(input.stagger_minutes) : current.staggerMinutes,
+        scheduledFor: scheduledFor !== undefined ? scheduledFor : current.scheduledFor,
+        accountIds: newAccounts ? newAccounts.map((a) => a.id) : current.accountIds,
+      };
+      const accounts = newAccounts ?? (await this.accountsOf(trx, next.accountIds));
+      this.checkRules(next, accounts);
+      await updatePost(trx, id, {
+        content: next.content,
+        media: next.media,
+        segments: next.segments,
+        platformOptions: next.platformOptions,
+        staggerMinutes: next.staggerMinutes,
+        scheduledFor: next.scheduledFor,
+        updatedAt: now,
+      });
+      if (newAccounts) await replacePostAccounts(trx, id, next.accountIds);
+      await deleteUntouchedDeliveries(trx, id);
+      if (next.scheduledFor !== null) {
+        this.checkActive(accounts);
+        await this.createDeliveries(trx, next, accounts, next.scheduledFor);
+      }
+      return next.scheduledFor;
+    });
+    if (due !== null) this.ctx.due.announce(due);
+    return this.get(userId, id);
+  }
+
+  /** Schedules a draft, or moves a scheduled post to another moment. */
+  async schedule(userId: string, id: string, scheduledForIso: string): Promise<PostRecord> {
+    const scheduledFor = this.futureTime(scheduledForIso);
+    await this.replaceDeliveries(userId, id, scheduledFor, 'scheduled');
+    this.ctx.due.announce(scheduledFor);
+    return this.get(userId, id);
+  }
+
+  /** Publish now: the deliveries are due at once, whatever the post's schedule said. */
+  async publishNow(userId: string, id: string): Promise<PostRecord> {
+    const now = this.ctx.clock.now();
+    await this.replaceDeliveries(userId, id, now, 'published');
+    this.ctx.due.announce(now);
+    return this.get(userId, id);
+  }
+
+  /** scheduled → draft, its time cleared. */
+  async cancel(userId: string, id: string): Promise<PostRecord> {
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      const post = await this.lockEditable(trx, userId, id, 'cancelled');
+      if (post.status !== 'scheduled') throw conflict('Only a scheduled post can be cancelled; this one is a draft.', { status: post.status });
+      await deleteUntouchedDeliveries(trx, id);
+      await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
+    });
+    return this.get(userId, id);
+  }
+
+  /** Deletes a post; a scheduled one is cancelled first; refused while it is being published. */
+  async delete(userId: string, id: string): Promise<void> {
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      await lockDeliveriesOfPost(trx, this.ctx.store.dialect, id);
+      const post = await findPost(trx, userId, id);
+      if (!post) throw notFound('Post', id);
+      if (post.status === 'publishing') {
+        throw conflict('This post is being published right now; wait until it finishes, then delete it.', { status: post.status });
+      }
+      await deletePost(trx, id);
+    });
+  }
+
+  /** Retries the failed and unknown deliveries now, each with a fresh retry budget. */
+  async retry(userId: string, id: string, accountIds?: string[]): Promise<PostRecord> {
+    const now = this.ctx.clock.now();
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      await lockDeliveriesOfPost(trx, this.ctx.store.dialect, id);
+      const post = await findPost(trx, userId, id);
+      if (!post) throw notFound('Post', id);
+      accountIds?.forEach((accountId, i) => {
+        if (!post.accountIds.includes(accountId)) throw validationFailed(`accounts[${i}]`, `Account ${accountId} is not one of this post's accounts.`);
+      });
+      const requeued = await requeueFinishedDeliveries(trx, id, now, accountIds);
+      if (requeued === 0) throw conflict('Nothing to retry: no delivery of this post has failed or ended unknown.', { status: post.status });
+    });
+    this.ctx.due.announce(now);
+    return this.get(userId, id);
+  }
+
+  private async replaceDeliveries(userId: string, id: string, dueAt: number, verb: string): Promise<void> {
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      const post = await this.lockEditable(trx, userId, id, verb);
+      if (post.accountIds.length === 0) throw validationFailed('accounts', 'The post has no account to publish to.');
+      const accounts = await this.accountsOf(trx, post.accountIds);
+      this.checkActive(accounts);
+      this.checkRules(post, accounts);
+      await deleteUntouchedDeliveries(trx, id);
+      const scheduledFor = verb === 'scheduled' ? dueAt : null;
+      await updatePost(trx, id, { scheduledFor, updatedAt: this.ctx.clock.now() });
+      await this.createDeliveries(trx, post, accounts, dueAt);
+    });
+  }
+
+  /** Locks the post's deliveries, then checks it has not started going out (409 otherwise). */
+  private async lockEditable(trx: Db, userId: string, id: string, verb: string): Promise<PostRecord> {
+    await lockDeliveriesOfPost(trx, this.ctx.store.dialect, id);
+    const post = await findPost(trx, userId, id);
+    if (!post) throw notFound('Post', id);
+    if (!isEditable(post.status)) throw notEditable(post.status, verb);
+    return post;
+  }
+
+  private async createDeliveries(trx: Db, post: Pick<PostRecord, 'id' | 'staggerMinutes'>, accounts: AccountRecord[], firstDueAt: number) {
+    const now = this.ctx.clock.now();
+    await insertDeliveries(
+      trx,
+      accounts.map((account, i) => ({
+        id: newId(ID_PREFIX.delivery, now),
+        postId: post.id,
+        accountId: account.id,
+        platform: account.platform,
+        // "Space out your posts": each further network goes out stagger_minutes later.
+        dueAt: firstDueAt + i * post.staggerMinutes * 60_000,
+        now,
+      })),
+    );
+  }
+
+  private async accountsOf(db: Db, ids: string[]): Promise<AccountRecord[]> {
+    const map = await findAccountsByIds(db, ids);
+    return ids.flatMap((id) => {
+      const a = map.get(id);
+      return a && !a.deleted ? [a] : [];
+    });
+  }
+
+  private checkActive(accounts: AccountRecord[]) {
+    if (accounts.length === 0) throw validationFailed('accounts', 'The post has no connected account left to publish to.');
+    const inactive = accounts.find((a) => !a.isActive);
+    if (inactive) {
+      throw validationFailed('accounts', `Account ${inactive.displayName} (${inactive.platform}) needs to be reconnected before it can publish.`, {
+        account_id: inactive.id,
+      });
+    }
+  }
+
+  /** Content limits of every selected platform, checked before anything is stored or sent. */
+  private checkRules(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]) {
+    const problems: ContentProblem[] = [];
+    for (const platform of new Set(accounts.map((a) => a.platform))) {
+      const adapter = this.ctx.platforms.get(platform);
+      if (adapter) problems.push(...checkContent(platform, adapter.rules, post));
+    }
+    const first = problems[0];
+    if (first) {
+      throw new DomainError('validation_failed', first.message, {
+        field: first.field,
+        platform: first.platform,
+        ...(first.limit !== undefined && { limit: first.limit, count: first.count }),
+        problems,
+      });
+    }
+  }
+
+  private futureTime(iso: string): number {
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) throw validationFailed('scheduled_for', 'scheduled_for is not a valid ISO 8601 time.');
+    if (at <= this.ctx.clock.now()) {
+      throw validationFailed('scheduled_for', `scheduled_for (${new Date(at).toISOString()}) is in the past; pick a future moment.`, {
+        now: new Date(this.ctx.clock.now()).toISOString(),
+      });
+    }
+    return at;
+  }
+}
+
+function checkText(content: string): string {
+  if (content.trim().length === 0) throw validationFailed('content', 'content is empty; write something to post.');
+  return content;
+}
+
+function checkStagger(minutes: number): number {
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > MAX_STAGGER_MINUTES) {
+    throw validationFailed('stagger_minutes', `stagger_minutes must be a whole number from 0 to ${MAX_STAGGER_MINUTES}.`);
+  }
+  return minutes;
+}
+
+function notEditable(status: PostStatus, verb: string) {
+  const why = status === 'publishing' ? 'it is being published' : `it is already ${status.replace('_', ' ')}`;
+  return conflict(`This post cannot be ${verb}: ${why}. Only drafts and scheduled posts can change.`, { status });
+}

@@ -1,0 +1,190 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DeliveryStatus } from '../core/statuses.js';
+import type { Dialect } from './database.js';
+import type { Database, DeliveriesTable } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export interface DeliveryError {
+  code: string;
+  message: string;
+  permanent: boolean;
+  http_status?: number;
+  reconnect?: boolean;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  postId: string;
+  accountId: string;
+  platform: string;
+  status: DeliveryStatus;
+  dueAt: number;
+  attempts: number;
+  budgetStart: number;
+  lockedBy: string | null;
+  leaseUntil: number | null;
+  lastError: DeliveryError | null;
+  remoteId: string | null;
+  remoteUrl: string | null;
+  publishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function toDelivery(row: Selectable<DeliveriesTable>): DeliveryRecord {
+  return {
+    id: row.id,
+    postId: row.post_id,
+    accountId: row.account_id,
+    platform: row.platform,
+    status: row.status as DeliveryStatus,
+    dueAt: row.due_at,
+    attempts: row.attempts,
+    budgetStart: row.budget_start,
+    lockedBy: row.locked_by,
+    leaseUntil: row.lease_until,
+    lastError: row.last_error ? JSON.parse(row.last_error) : null,
+    remoteId: row.remote_id,
+    remoteUrl: row.remote_url,
+    publishedAt: row.published_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface NewDelivery {
+  id: string;
+  postId: string;
+  accountId: string;
+  platform: string;
+  dueAt: number;
+  now: number;
+}
+
+export async function insertDeliveries(db: Db, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db
+    .insertInto('deliveries')
+    .values(
+      deliveries.map((d) => ({
+        id: d.id,
+        post_id: d.postId,
+        account_id: d.accountId,
+        platform: d.platform,
+        status: 'pending',
+        due_at: d.dueAt,
+        attempts: 0,
+        budget_start: 0,
+        locked_by: null,
+        lease_until: null,
+        last_error: null,
+        remote_id: null,
+        remote_url: null,
+        published_at: null,
+        created_at: d.now,
+        updated_at: d.now,
+      })),
+    )
+    .execute();
+}
+
+export async function listDeliveries(db: Db, postIds: string[]): Promise<DeliveryRecord[]> {
+  if (postIds.length === 0) return [];
+  const rows = await db.selectFrom('deliveries').selectAll().where('post_id', 'in', postIds).orderBy('id').execute();
+  return rows.map(toDelivery);
+}
+
+/**
+ * Locks the post's deliveries for the rest of the transaction (PostgreSQL), so a claim running
+ * at the same moment skips them instead of publishing a post that is being moved or cancelled.
+ * SQLite transactions are already serial.
+ */
+export async function lockDeliveriesOfPost(db: Db, dialect: Dialect, postId: string): Promise<DeliveryRecord[]> {
+  let query = db.selectFrom('deliveries').selectAll().where('post_id', '=', postId);
+  if (dialect === 'postgres') query = query.forUpdate();
+  return (await query.execute()).map(toDelivery);
+}
+
+/** Removes deliveries that never started (unscheduling). Returns how many went. */
+export async function deleteUntouchedDeliveries(db: Db, postId: string): Promise<number> {
+  const result = await db
+    .deleteFrom('deliveries')
+    .where('post_id', '=', postId)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', 0)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Manual retry: failed and unknown deliveries go again now, each with a fresh retry budget. */
+export async function requeueFinishedDeliveries(db: Db, postId: string, now: number, accountIds?: string[]): Promise<number> {
+  let query = db
+    .updateTable('deliveries')
+    .set((eb) => ({ status: 'retrying', due_at: now, budget_start: eb.ref('attempts'), updated_at: now }))
+    .where('post_id', '=', postId)
+    .where('status', 'in', ['failed', 'unknown']);
+  if (accountIds?.length) query = query.where('account_id', 'in', accountIds);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** A disconnected account publishes nothing more: its waiting deliveries are cancelled. */
+export async function cancelWaitingDeliveriesOfAccount(db: Db, accountId: string, now: number): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('status', 'in', ['pending', 'retrying'])
+    .execute();
+}
+
+export async function nextDueAt(db: Db): Promise<number | null> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.min('due_at').as('next'))
+    .where('status', 'in', ['pending', 'retrying'])
+    .executeTakeFirst();
+  return row?.next === null || row?.next === undefined ? null : Number(row.next);
+}
+
+export async function countDue(db: Db, now: number): Promise<number> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'retrying'])
+    .where('due_at', '<=', now)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  worker: string;
+  startedAt: number;
+  finishedAt: number;
+  outcome: string;
+  error: DeliveryError | null;
+}
+
+export async function listAttempts(db: Db, deliveryIds: string[]): Promise<AttemptRecord[]> {
+  if (deliveryIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', 'in', deliveryIds)
+    .orderBy('delivery_id')
+    .orderBy('attempt')
+    .execute();
+  return rows.map((r) => ({
+    deliveryId: r.delivery_id,
+    attempt: r.attempt,
+    worker: r.worker,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    outcome: r.outcome,
+    error: r.error ? JSON.parse(r.error) : null,
+  }));
+}
+

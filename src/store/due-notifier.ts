@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import type { Store } from './database.js';
+
+/**
+ * Tells every scheduler that a delivery became due at `dueAt`, so its timer can be re-armed
+ * before the 60-second sweep. In one process an event is enough; with PostgreSQL the same
+ * announcement goes through NOTIFY so workers on other nodes hear it too.
+ */
+export interface DueNotifier {
+  announce(dueAt: number): void;
+  subscribe(listener: (dueAt: number) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'octopost_due';
+
+export function createDueNotifier(store: Store, onError: (err: Error) => void = () => {}): DueNotifier {
+  const local = new EventEmitter();
+  local.setMaxListeners(0);
+  const pool = store.pgPool;
+  let listener: pg.PoolClient | undefined;
+  let listening: Promise<void> | undefined;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const listen = (): Promise<void> => {
+    if (!pool || closed) return Promise.resolve();
+    return pool.connect().then(
+      async (client) => {
+        listener = client;
+        client.on('notification', (msg) => {
+          const dueAt = Number(msg.payload);
+          if (Number.isFinite(dueAt)) local.emit('due', dueAt);
+        });
+        // A lost connection (PostgreSQL restarting) must not crash us: listen again shortly.
+        client.on('error', (err) => {
+          onError(err);
+          client.release(true);
+          listener = undefined;
+          scheduleRelisten();
+        });
+        await client.query(`LISTEN ${CHANNEL}`);
+      },
+      (err) => {
+        onError(err);
+        scheduleRelisten();
+      },
+    );
+  };
+  const scheduleRelisten = () => {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      listening = listen();
+    }, 1000);
+    retryTimer.unref();
+  };
+
+  return {
+    announce(dueAt) {
+      if (pool) {
+        // Our own LISTEN also receives it, which wakes the local scheduler.
+        pool.query('SELECT pg_notify($1, $2)', [CHANNEL, String(dueAt)]).catch((err) => {
+          onError(err);
+          local.emit('due', dueAt);
+        });
+      } else {
+        local.emit('due', dueAt);
+      }
+    },
+    subscribe(fn) {
+      if (pool && !listening) listening = listen();
+      local.on('due', fn);
+      return () => local.off('due', fn);
+    },
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      await listening?.catch(() => {});
+      listener?.release();
+      listener = undefined;
+    },
+  };
+}

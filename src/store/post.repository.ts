@@ -1,0 +1,210 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { PostStatus } from '../core/statuses.js';
+import { postStatusSql } from './post-status.sql.js';
+import type { Database, PostsTable } from './schema.js';
+
+export interface PostRecord {
+  id: string;
+  userId: string;
+  content: string;
+  media: { images: { url: string; alt_text?: string }[] };
+  segments: { content: string }[];
+  platformOptions: Record<string, unknown>;
+  staggerMinutes: number;
+  scheduledFor: number | null;
+  publishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  accountIds: string[];
+  status: PostStatus;
+}
+
+export type NewPost = Omit<PostRecord, 'status' | 'publishedAt'>;
+
+type Db = Kysely<Database>;
+
+function toRecord(row: Selectable<PostsTable> & { status: string }, accountIds: string[]): PostRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    content: row.content,
+    media: JSON.parse(row.media),
+    segments: JSON.parse(row.segments),
+    platformOptions: JSON.parse(row.platform_options),
+    staggerMinutes: row.stagger_minutes,
+    scheduledFor: row.scheduled_for,
+    publishedAt: row.published_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    accountIds,
+    status: row.status as PostStatus,
+  };
+}
+
+export async function insertPost(db: Db, post: NewPost): Promise<void> {
+  await db
+    .insertInto('posts')
+    .values({
+      id: post.id,
+      user_id: post.userId,
+      content: post.content,
+      media: JSON.stringify(post.media),
+      segments: JSON.stringify(post.segments),
+      platform_options: JSON.stringify(post.platformOptions),
+      stagger_minutes: post.staggerMinutes,
+      scheduled_for: post.scheduledFor,
+      published_at: null,
+      created_at: post.createdAt,
+      updated_at: post.updatedAt,
+    })
+    .execute();
+  await replacePostAccounts(db, post.id, post.accountIds);
+}
+
+export async function replacePostAccounts(db: Db, postId: string, accountIds: string[]): Promise<void> {
+  await db.deleteFrom('post_accounts').where('post_id', '=', postId).execute();
+  if (accountIds.length === 0) return;
+  await db
+    .insertInto('post_accounts')
+    .values(accountIds.map((account_id, position) => ({ post_id: postId, account_id, position })))
+    .execute();
+}
+
+export interface PostChanges {
+  content?: string;
+  media?: PostRecord['media'];
+  segments?: PostRecord['segments'];
+  platformOptions?: Record<string, unknown>;
+  staggerMinutes?: number;
+  scheduledFor?: number | null;
+  updatedAt: number;
+}
+
+export async function updatePost(db: Db, id: string, changes: PostChanges): Promise<void> {
+  await db
+    .updateTable('posts')
+    .set({
+      ...(changes.content !== undefined && { content: changes.content }),
+      ...(changes.media !== undefined && { media: JSON.stringify(changes.media) }),
+      ...(changes.segments !== undefined && { segments: JSON.stringify(changes.segments) }),
+      ...(changes.platformOptions !== undefined && { platform_options: JSON.stringify(changes.platformOptions) }),
+      ...(changes.staggerMinutes !== undefined && { stagger_minutes: changes.staggerMinutes }),
+      ...(changes.scheduledFor !== undefined && { scheduled_for: changes.scheduledFor }),
+      updated_at: changes.updatedAt,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deletePost(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('posts').where('id', '=', id).execute();
+}
+
+/** The post, only if it belongs to `userId` (another user's post is "not found", never "forbidden"). */
+export async function findPost(db: Db, userId: string, id: string): Promise<PostRecord | undefined> {
+  const row = await db
+    .selectFrom('posts')
+    .selectAll()
+    .select(postStatusSql.as('status'))
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const accounts = await accountIdsByPost(db, [id]);
+  return toRecord(row, accounts.get(id) ?? []);
+}
+
+export interface PostQuery {
+  userId: string;
+  statuses?: PostStatus[];
+  accountId?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Id of the last post of the previous page: ids are time-ordered, so "older than" is "id below". */
+  before?: string;
+}
+
+export async function listPosts(db: Db, q: PostQuery): Promise<PostRecord[]> {
+  let query = db
+    .selectFrom('posts')
+    .selectAll()
+    .select(postStatusSql.as('status'))
+    .where('posts.user_id', '=', q.userId);
+  if (q.before) query = query.where('posts.id', '<', q.before);
+  if (q.statuses?.length) query = query.where(postStatusSql, 'in', q.statuses);
+  if (q.accountId) {
+    const accountId = q.accountId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('post_accounts as pa')
+          .select('pa.post_id')
+          .whereRef('pa.post_id', '=', 'posts.id')
+          .where('pa.account_id', '=', accountId),
+      ),
+    );
+  }
+  if (q.from !== undefined || q.to !== undefined) {
+    const time = db.fn.coalesce('posts.scheduled_for', 'posts.published_at');
+    if (q.from !== undefined) query = query.where(time, '>=', q.from);
+    if (q.to !== undefined) query = query.where(time, '<', q.to);
+  }
+  const rows = await query.orderBy('posts.id', 'desc').limit(q.limit).execute();
+  const accounts = await accountIdsByPost(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toRecord(r, accounts.get(r.id) ?? []));
+}
+
+async function accountIdsByPost(db: Db, postIds: string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (postIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('post_accounts')
+    .select(['post_id', 'account_id'])
+    .where('post_id', 'in', postIds)
+    .orderBy('post_id')
+    .orderBy('position')
+    .execute();
+  for (const r of rows) {
+    const list = map.get(r.post_id) ?? [];
+    list.push(r.account_id);
+    map.set(r.post_id, list);
+  }
+  return map;
+}
+
+/** Records the first moment one of the post's deliveries went out. */
+export async function markPostPublished(db: Db, postId: string, at: number): Promise<void> {
+  await db.updateTable('posts').set({ published_at: at }).where('id', '=', postId).where('published_at', 'is', null).execute();
+}
+
+export interface PublishPayload {
+  id: string;
+  content: string;
+  media: PostRecord['media'];
+  segments: PostRecord['segments'];
+  scheduledFor: number | null;
+}
+
+/** What the scheduler sends, for a batch of claimed deliveries' posts, in one query. */
+export async function loadPublishPayloads(db: Db, postIds: string[]): Promise<Map<string, PublishPayload>> {
+  const map = new Map<string, PublishPayload>();
+  if (postIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('posts')
+    .select(['id', 'content', 'media', 'segments', 'scheduled_for'])
+    .where('id', 'in', [...new Set(postIds)])
+    .execute();
+  for (const r of rows) {
+    map.set(r.id, {
+      id: r.id,
+      content: r.content,
+      media: JSON.parse(r.media),
+      segments: JSON.parse(r.segments),
+      scheduledFor: r.scheduled_for,
+    });
+  }
+  return map;
+}

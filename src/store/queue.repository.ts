@@ -1,0 +1,111 @@
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from './database.js';
+import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
+import type { Database, DeliveriesTable } from './schema.js';
+import { markPostPublished } from './post.repository.js';
+import type { Selectable } from 'kysely';
+
+type Db = Kysely<Database>;
+
+/**
+ * The claim, in one statement: take up to `limit` waiting deliveries whose time has come, oldest
+ * due first, mark them publishing under this worker's lease and count the attempt, all at once.
+ * On PostgreSQL, FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without
+ * waiting on each other or taking the same row. SQLite has one writer at a time, so the plain
+ * statement is already exclusive.
+ */
+export async function claimDue(
+  db: Db,
+  dialect: Dialect,
+  worker: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+): Promise<DeliveryRecord[]> {
+  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const result = await sql<Selectable<DeliveriesTable>>`
+    UPDATE deliveries
+       SET status = 'publishing', locked_by = ${worker}, lease_until = ${now + leaseMs},
+           attempts = attempts + 1, updated_at = ${now}
+     WHERE id IN (
+       SELECT id FROM deliveries
+        WHERE status IN ('pending', 'retrying') AND due_at <= ${now}
+        ORDER BY due_at
+        LIMIT ${limit}
+        ${lock})
+    RETURNING *`.execute(db);
+  return result.rows.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt);
+}
+
+export type Outcome =
+  | { status: 'published'; remoteId: string | null; remoteUrl: string | null }
+  | { status: 'retrying'; dueAt: number; error: DeliveryError }
+  | { status: 'failed'; error: DeliveryError }
+  | { status: 'unknown'; error: DeliveryError };
+
+export interface AttemptFacts {
+  attemptId: string;
+  worker: string;
+  startedAt: number;
+  finishedAt: number;
+  /** What happened on the wire: published | failed | ambiguous | interrupted. */
+  result: string;
+}
+
+/**
+ * Records an attempt and the delivery's next state in one transaction, but only while this
+ * worker still holds the delivery (`locked_by = me`): a worker whose lease was taken over must
+ * not overwrite the new owner's result. Returns false when the lease was lost.
+ */
+export async function recordOutcome(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const now = attempt.finishedAt;
+    const base = { locked_by: null, lease_until: null, updated_at: now };
+    const set =
+      outcome.status === 'published'
+        ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null }
+        : outcome.status === 'retrying'
+          ? { ...base, status: 'retrying', due_at: outcome.dueAt, last_error: JSON.stringify(outcome.error) }
+          : { ...base, status: outcome.status, last_error: JSON.stringify(outcome.error) };
+    const updated = await trx
+      .updateTable('deliveries')
+      .set(set)
+      .where('id', '=', delivery.id)
+      .where('locked_by', '=', attempt.worker)
+      .where('status', '=', 'publishing')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return false;
+    await trx
+      .insertInto('delivery_attempts')
+      .values({
+        id: attempt.attemptId,
+        delivery_id: delivery.id,
+        attempt: delivery.attempts,
+        worker: attempt.worker,
+        started_at: attempt.startedAt,
+        finished_at: attempt.finishedAt,
+        outcome: attempt.result,
+        error: outcome.status === 'published' ? null : JSON.stringify(outcome.error),
+      })
+      .execute();
+    if (outcome.status === 'published') await markPostPublished(trx, delivery.postId, now);
+    return true;
+  });
+}
+
+/**
+ * Deliveries whose worker vanished mid-attempt (crash, SIGKILL, lost network): their lease ran
+ * out while they were still `publishing`. `allOrphans` ignores the lease, for a single-node
+ * SQLite worker starting up, which knows no other worker can hold them.
+ */
+export async function findExpiredLeases(db: Db, now: number, allOrphans: boolean, limit: number): Promise<DeliveryRecord[]> {
+  let query = db.selectFrom('deliveries').selectAll().where('status', '=', 'publishing');
+  if (!allOrphans) query = query.where('lease_until', '<', now);
+  return (await query.orderBy('lease_until').limit(limit).execute()).map(toDelivery);
+}
+
+/** Marks that an expired lease has been dealt with; same `locked_by` guard as recordOutcome. */
+export async function recordInterrupted(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+  if (!delivery.lockedBy) return false;
+  return recordOutcome(db, delivery, outcome, { ...attempt, worker: delivery.lockedBy });
+}

@@ -1,0 +1,119 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types, as stored. Times are epoch milliseconds (bigint) in both SQLite and PostgreSQL:
+ * one representation, no time-zone conversion anywhere in storage. JSON is stored as text.
+ * Booleans are 0/1 integers so both dialects read them alike.
+ */
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  password_hash: string | null;
+  timezone: string | null;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  key_hash: string;
+  key_hint: string;
+  scopes: string; // JSON array, empty = full access
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AccountsTable {
+  id: string;
+  user_id: string;
+  platform: string;
+  platform_user_id: string;
+  username: string;
+  display_name: string;
+  avatar_url: string | null;
+  is_active: number;
+  credentials: string; // encrypted JSON
+  connected_at: number;
+  last_used_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface PresetsTable {
+  id: string;
+  user_id: string | null; // null: a built-in preset shared by everyone
+  name: string;
+  accounts: string; // JSON array of account ids
+  platforms: string; // JSON array of platform names
+  primary_platform: string | null;
+  cross_link_enabled: number;
+  cross_link_template: string | null;
+  is_default: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PostsTable {
+  id: string;
+  user_id: string;
+  content: string;
+  media: string; // JSON
+  segments: string; // JSON
+  platform_options: string; // JSON
+  stagger_minutes: number;
+  scheduled_for: number | null;
+  published_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PostAccountsTable {
+  post_id: string;
+  account_id: string;
+  position: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  post_id: string;
+  account_id: string;
+  platform: string;
+  status: string;
+  due_at: number;
+  attempts: number;
+  /** Attempts already used when the current retry budget began (a manual retry gives a fresh budget). */
+  budget_start: number;
+  locked_by: string | null;
+  lease_until: number | null;
+  last_error: string | null; // JSON
+  remote_id: string | null;
+  remote_url: string | null;
+  published_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  worker: string;
+  started_at: number;
+  finished_at: number;
+  outcome: string; // published | failed | ambiguous | interrupted
+  error: string | null; // JSON
+}
+
+export interface Database {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  accounts: AccountsTable;
+  presets: PresetsTable;
+  posts: PostsTable;
+  post_accounts: PostAccountsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+}
+
+export type { Generated };

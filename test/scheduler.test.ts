@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dialects } from './helpers/databases.js';
+import { FakeClock } from './helpers/fake-clock.js';
+import { Receiver, verifySignature } from './helpers/receiver.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+const MINUTE = 60_000;
+
+describe.each(await dialects())('scheduler on %s', (dialect) => {
+  let t: TestApp;
+  let clock: FakeClock;
+  let receiver: Receiver;
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    receiver = await new Receiver().start();
+    t = await createTestApp(dialect, { clock, worker: true, config: { retryDelaysMs: [1 * MINUTE, 5 * MINUTE, 15 * MINUTE] } });
+  });
+  afterEach(async () => {
+    await t.close();
+    await receiver.stop();
+  });
+
+  const connect = async (path: string) => {
+    const res = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url(path), secret: 'a-shared-secret', display_name: path });
+    expect(res.status).toBe(201);
+    return res.json.id as string;
+  };
+  const at = (ms: number) => new Date(clock.now() + ms).toISOString();
+  const tick = async (ms: number) => {
+    clock.advance(ms);
+    await t.app.scheduler!.drain();
+  };
+  const post = async (id: string) => (await t.request('GET', `/v1/posts/${id}`)).json;
+
+  it('publishes at the scheduled moment, not before, with a signed body and the idempotency key', async () => {
+    const acc = await connect('/a');
+    const created = await t.request('POST', '/v1/posts', { content: 'hello', accounts: [acc], scheduled_for: at(10 * MINUTE) });
+    expect(created.json.status).toBe('scheduled');
+    await tick(10 * MINUTE - 1);
+    expect(receiver.requests).toHaveLength(0);
+    await tick(1);
+    const [req] = await receiver.waitFor(1);
+    expect(req!.headers['idempotency-key']).toBe(created.json.deliveries[0].id);
+    expect(verifySignature('a-shared-secret', req!.body, req!.headers['x-octopost-signature'])).toBe(true);
+    expect(req!.json).toMatchObject({ post_id: created.json.id, content: 'hello', scheduled_for: created.json.scheduled_for });
+    const after = await post(created.json.id);
+    expect(after.status).toBe('published');
+    expect(after.platform_results.webhook).toMatchObject({ success: true, post_id: expect.stringMatching(/^remote-/) });
+    expect(after.published_at).toBe(new Date(clock.now()).toISOString());
+  });
+
+  it('retries a failing account after 1, 5 and 15 minutes while the other stays published', async () => {
+    const ok = await connect('/ok');
+    const flaky = await connect('/flaky');
+    receiver.script('/flaky', [{ status: 500 }, { status: 500 }, { status: 500 }]);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [ok, flaky], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    let p = await post(created.json.id);
+    expect(p.status).toBe('publishing');
+    const flakyDelivery = () => p.deliveries.find((d: any) => d.account_id === flaky);
+    expect(flakyDelivery()).toMatchObject({ status: 'retrying', attempts: 1, next_attempt_at: at(MINUTE) });
+    expect(flakyDelivery().last_error).toMatchObject({ code: 'server_error', permanent: false, http_status: 500 });
+    for (const [delay, attempts] of [[MINUTE, 2], [5 * MINUTE, 3]] as const) {
+      await tick(delay - 1);
+      expect(receiver.on('/flaky')).toHaveLength(attempts - 1);
+      await tick(1);
+      expect(receiver.on('/flaky')).toHaveLength(attempts);
+    }
+    await tick(15 * MINUTE);
+    p = await post(created.json.id);
+    expect(p.status).toBe('published');
+    expect(flakyDelivery()).toMatchObject({ status: 'published', attempts: 4 });
+    expect(flakyDelivery().history.map((h: any) => h.outcome)).toEqual(['failed', 'failed', 'failed', 'published']);
+    // Every attempt repeats the same key, so the receiver can deduplicate.
+    expect(new Set(receiver.on('/flaky').map((r) => r.headers['idempotency-key'])).size).toBe(1);
+  });
+
+  it('fails after the configured retries, leaving the post partially failed, and retries by hand', async () => {
+    const ok = await connect('/ok');
+    const down = await connect('/down');
+    receiver.script('/down', Array(4).fill({ status: 503 }));
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [ok, down], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    await tick(MINUTE);
+    await tick(5 * MINUTE);
+    await tick(15 * MINUTE);
+    await tick(60 * MINUTE);
+    expect(receiver.on('/down')).toHaveLength(4);
+    let p = await post(created.json.id);
+    expect(p.status).toBe('partially_failed');
+    const failed = p.deliveries.find((d: any) => d.account_id === down);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 4, next_attempt_at: null });
+    expect(failed.last_error.message).toMatch(/503/);
+    expect(p.deliveries.find((d: any) => d.account_id === ok).status).toBe('published');
+    expect(p.platform_results[`webhook:${down}`]).toMatchObject({ success: false });
+
+    const retry = await t.request('POST', `/v1/posts/${created.json.id}/retry`, {});
+    expect(retry.status).toBe(202);
+    await tick(0);
+    p = await post(created.json.id);
+    expect(p.status).toBe('published');
+    expect(receiver.on('/ok')).toHaveLength(1);
+    expect((await t.request('POST', `/v1/posts/${created.json.id}/retry`, {})).status).toBe(409);
+  });
+
+  it('does not retry a 400, and marks the account inactive on 401', async () => {
+    const bad = await connect('/bad');
+    const auth = await connect('/auth');
+    receiver.script('/bad', [{ status: 400 }]);
+    receiver.script('/auth', [{ status: 401 }]);
+    const p1 = await t.request('POST', '/v1/posts', { content: 'x', accounts: [bad], scheduled_for: at(MINUTE) });
+    const p2 = await t.request('POST', '/v1/posts', { content: 'y', accounts: [auth], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    await tick(30 * MINUTE);
+    expect(receiver.on('/bad')).toHaveLength(1);
+    expect((await post(p1.json.id)).status).toBe('failed');
+    expect((await post(p1.json.id)).deliveries[0].last_error).toMatchObject({ code: 'rejected', permanent: true, http_status: 400 });
+    expect((await post(p2.json.id)).deliveries[0].last_error).toMatchObject({ code: 'unauthorized', reconnect: true });
+    expect((await t.request('GET', `/v1/accounts/${auth}`)).json.is_active).toBe(false);
+  });
+
+  it('waits at least as long as a Retry-After longer than the policy delay', async () => {
+    const acc = await connect('/limited');
+    receiver.script('/limited', [{ status: 429, headers: { 'retry-after': '600' } }]);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    expect((await post(created.json.id)).deliveries[0]).toMatchObject({ status: 'retrying', next_attempt_at: at(10 * MINUTE) });
+    await tick(10 * MINUTE - 1);
+    expect(receiver.on('/limited')).toHaveLength(1);
+    await tick(1);
+    expect(receiver.on('/limited')).toHaveLength(2);
+    expect((await post(created.json.id)).status).toBe('published');
+  });
+
+  it('staggers the accounts of one post', async () => {
+    const a = await connect('/s1');
+    const b = await connect('/s2');
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [a, b], scheduled_for: at(MINUTE), stagger_minutes: 15 });
+    expect(created.json.deliveries.map((d: any) => d.due_at)).toEqual([at(MINUTE), at(16 * MINUTE)]);
+    await tick(MINUTE);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/s1']);
+    await tick(15 * MINUTE);
+    expect(receiver.requests.map((r) => r.path)).toEqual(['/s1', '/s2']);
+  });
+
+  it('moving a scheduled post re-arms the timer; cancelling it stops it', async () => {
+    const acc = await connect('/m');
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(60 * MINUTE) });
+    await t.request('POST', `/v1/posts/${created.json.id}/schedule`, { scheduled_for: at(2 * MINUTE) });
+    await tick(2 * MINUTE);
+    expect(receiver.requests).toHaveLength(1);
+
+    const other = await t.request('POST', '/v1/posts', { content: 'y', accounts: [acc], scheduled_for: at(MINUTE) });
+    const cancelled = await t.request('POST', `/v1/posts/${other.json.id}/cancel`, {});
+    expect(cancelled.json).toMatchObject({ status: 'draft', scheduled_for: null, deliveries: [] });
+    await tick(10 * MINUTE);
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
