@@ -26,6 +26,14 @@ export class RateLimiter {
     };
   }
 
+  /** The verdict for one more request, without counting it. */
+  peek(key: string, now: number): { allowed: boolean; limit: number; remaining: number; resetAt: number } {
+    const w = this.windows.get(key);
+    const count = w && now - w.start < this.windowMs ? w.count : 0;
+    const resetAt = w && now - w.start < this.windowMs ? w.start + this.windowMs : now - (now % this.windowMs) + this.windowMs;
+    return { allowed: count < this.limit, limit: this.limit, remaining: Math.max(0, this.limit - count), resetAt };
+  }
+
   private prune(now: number) {
     for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
   }

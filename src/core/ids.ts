@@ -13,9 +13,8 @@ export function newId(prefix: string, nowMs = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
   let rand = '';
-  for (const b of bytes) rand += ALPHABET[b % 32];
+  for (let i = 0; i < 16; i++) rand += ALPHABET[nextRandomByte() % 32];
   return `${prefix}_${time}${rand}`;
 }
 
@@ -31,3 +30,14 @@ export const ID_PREFIX = {
   apiKey: 'key',
   attempt: 'att',
 } as const;
+
+// One crypto call per 256 ids instead of one per id: ids are made per delivery and per attempt.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function nextRandomByte(): number {
+  if (offset >= pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  return pool[offset++]!;
+}

@@ -37,3 +37,16 @@ export function parseDurationList(text: string): number[] {
 
 export const toIso = (ms: number | null | undefined): string | null =>
   ms === null || ms === undefined ? null : new Date(ms).toISOString();
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * An ISO 8601 instant from the API: with `Z` or an offset, never a bare local time (which
+ * Date.parse would read in the server's own zone, a different moment on every server).
+ * Returns epoch ms, or a sentence saying what is wrong.
+ */
+export function parseInstant(text: string): number | string {
+  if (!ISO_INSTANT.test(text)) return `"${text}" is not an ISO 8601 time with a zone, like 2027-03-14T13:00:00Z or 2027-03-14T14:00:00+01:00.`;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? `"${text}" is not a valid date and time.` : at;
+}

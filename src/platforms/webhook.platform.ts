@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { PublishError, PublishOutcome } from '../core/retry-policy.js';
@@ -6,7 +6,7 @@ import { networkErrorCode, parseRetryAfter, requestNeverSent } from './http-erro
 import type { PlatformAdapter, PublishRequest } from './platform.js';
 import { checkPublicUrl } from './url-guard.js';
 
-const connectSchema = z.object({
+const connectSchema = z.strictObject({
   url: z.string().max(2000).describe('http(s) URL that receives the signed POST'),
   secret: z.string().min(8).max(500).describe('shared secret for the X-Octopost-Signature HMAC'),
   display_name: z.string().min(1).max(100).optional(),
@@ -28,7 +28,8 @@ export const webhookPlatform: PlatformAdapter<WebhookInput> = {
   async connect(input, ctx) {
     const url = await checkPublicUrl('url', input.url, ctx.blockPrivateUrls);
     return {
-      platformUserId: url.href,
+      // Some receivers carry their secret in the URL (chat webhooks): only a digest of it is shown.
+      platformUserId: `sha256:${createHash('sha256').update(url.href).digest('hex').slice(0, 32)}`,
       username: url.host,
       displayName: input.display_name ?? url.host,
       avatarUrl: null,

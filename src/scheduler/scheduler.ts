@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import type { TimerHandle } from '../core/time.js';
@@ -6,7 +7,8 @@ import type { AppContext } from '../services/context.js';
 import { findAccountsByIds, setAccountActive, touchAccount } from '../store/account.repository.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
 import { loadPublishPayloads } from '../store/post.repository.js';
-import { claimDue, findExpiredLeases, type Outcome, recordInterrupted, recordOutcome } from '../store/queue.repository.js';
+import { claimDue, findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery } from './publish-attempt.js';
 
 export interface SchedulerOptions {
@@ -35,6 +37,7 @@ export class Scheduler {
   private stopping = false;
   private unsubscribe: (() => void) | undefined;
   private dbBackoffMs = 0;
+  private readonly recorder: OutcomeRecorder;
 
   constructor(
     private readonly ctx: AppContext,
@@ -42,6 +45,9 @@ export class Scheduler {
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
     this.batchSize = options.batchSize ?? 50;
+    this.recorder = new OutcomeRecorder(ctx.store.db);
+    // Every in-flight attempt listens for shutdown: up to workerConcurrency listeners, on purpose.
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   async start(): Promise<void> {
@@ -146,7 +152,10 @@ export class Scheduler {
         .finally(() => {
           this.inFlight.delete(delivery.id);
           this.ctx.metrics.inFlight.set(this.inFlight.size);
-          this.poke();
+          // Claim again once half a batch of room is free (or all is done), not after every
+          // single attempt: claiming one row at a time cost ~40% more CPU per delivery.
+          const room = this.ctx.config.workerConcurrency - this.inFlight.size;
+          if (this.inFlight.size === 0 || room >= Math.min(this.batchSize, this.ctx.config.workerConcurrency) / 2) this.poke();
         });
       this.inFlight.set(delivery.id, work);
     }
@@ -162,12 +171,10 @@ export class Scheduler {
     const result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
     const finishedAt = this.ctx.clock.now();
     const db = this.ctx.store.db;
-    const kept = await recordOutcome(db, delivery, result.outcome, {
-      attemptId: newId(ID_PREFIX.attempt, finishedAt),
-      worker: this.workerId,
-      startedAt,
-      finishedAt,
-      result: result.wire,
+    const kept = await this.recorder.record({
+      delivery,
+      outcome: result.outcome,
+      attempt: { attemptId: newId(ID_PREFIX.attempt, finishedAt), worker: this.workerId, startedAt, finishedAt, result: result.wire },
     });
     const status = kept ? result.outcome.status : 'lost_lease';
     this.ctx.metrics.publishAttempts.inc({ platform: delivery.platform, outcome: status });

@@ -9,7 +9,7 @@ import {
   refreshAccountConnection,
   softDeleteAccount,
 } from '../store/account.repository.js';
-import { cancelWaitingDeliveriesOfAccount } from '../store/delivery.repository.js';
+import { detachAccountFromQueue } from '../store/delivery.repository.js';
 import type { AppContext } from './context.js';
 
 export class AccountService {
@@ -77,7 +77,7 @@ export class AccountService {
     await this.get(userId, id);
     const now = this.ctx.clock.now();
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      await cancelWaitingDeliveriesOfAccount(trx, id, now);
+      await detachAccountFromQueue(trx, id, now);
       await softDeleteAccount(trx, id, now);
     });
   }

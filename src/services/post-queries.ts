@@ -1,8 +1,11 @@
+import type { Kysely } from 'kysely';
 import { notFound, validationFailed } from '../core/errors.js';
 import type { PostStatus } from '../core/statuses.js';
+import { parseInstant } from '../core/time.js';
 import { findAccountsByIds } from '../store/account.repository.js';
 import { type AttemptRecord, type DeliveryRecord, listAttempts, listDeliveries } from '../store/delivery.repository.js';
 import { findPost, listPosts, type PostRecord } from '../store/post.repository.js';
+import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
 
 /** A post with what its readers need: deliveries, the platform of each account, the attempt history. */
@@ -26,14 +29,16 @@ export class PostQueries {
   constructor(private readonly ctx: AppContext) {}
 
   async get(userId: string, id: string): Promise<PostView> {
-    const post = await findPost(this.ctx.store.db, userId, id);
-    if (!post) throw notFound('Post', id);
-    const [view] = await this.views([post]);
-    view!.attempts = await listAttempts(
-      this.ctx.store.db,
-      view!.deliveries.map((d) => d.id),
-    );
-    return view!;
+    return this.snapshot(async (db) => {
+      const post = await findPost(db, userId, id);
+      if (!post) throw notFound('Post', id);
+      const [view] = await this.views(db, [post]);
+      view!.attempts = await listAttempts(
+        db,
+        view!.deliveries.map((d) => d.id),
+      );
+      return view!;
+    });
   }
 
   async list(userId: string, q: ListQuery): Promise<{ views: PostView[]; nextCursor: string | null }> {
@@ -41,27 +46,40 @@ export class PostQueries {
     const to = q.to !== undefined ? parseTime('to', q.to) : undefined;
     if (from !== undefined && to !== undefined && to <= from) throw validationFailed('to', '`to` must be after `from`.');
     const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const posts = await listPosts(this.ctx.store.db, {
-      userId,
-      ...(q.statuses && { statuses: q.statuses }),
-      ...(q.accountId && { accountId: q.accountId }),
-      ...(from !== undefined && { from }),
-      ...(to !== undefined && { to }),
-      ...(before !== undefined && { before }),
-      limit: q.limit + 1,
+    return this.snapshot(async (db) => {
+      const posts = await listPosts(db, {
+        userId,
+        ...(q.statuses && { statuses: q.statuses }),
+        ...(q.accountId && { accountId: q.accountId }),
+        ...(from !== undefined && { from }),
+        ...(to !== undefined && { to }),
+        ...(before !== undefined && { before }),
+        limit: q.limit + 1,
+      });
+      const page = posts.slice(0, q.limit);
+      const nextCursor = posts.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      return { views: await this.views(db, page), nextCursor };
     });
-    const page = posts.slice(0, q.limit);
-    const nextCursor = posts.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null;
-    return { views: await this.views(page), nextCursor };
   }
 
-  private async views(posts: PostRecord[]): Promise<PostView[]> {
+  /**
+   * A post, its deliveries and their attempts are read in several statements; a worker recording
+   * an attempt in between made one answer say "publishing" beside finished deliveries. One
+   * read-only transaction gives them one snapshot (REPEATABLE READ on PostgreSQL; a SQLite
+   * transaction is one already).
+   */
+  private snapshot<T>(read: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    const tx = this.ctx.store.db.transaction();
+    return (this.ctx.store.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute(read);
+  }
+
+  private async views(db: Kysely<Database>, posts: PostRecord[]): Promise<PostView[]> {
     const deliveries = await listDeliveries(
-      this.ctx.store.db,
+      db,
       posts.map((p) => p.id),
     );
     const accountIds = new Set(posts.flatMap((p) => p.accountIds));
-    const accounts = await findAccountsByIds(this.ctx.store.db, [...accountIds]);
+    const accounts = await findAccountsByIds(db, [...accountIds]);
     const platformOf = new Map([...accounts.values()].map((a) => [a.id, a.platform]));
     const byPost = new Map<string, DeliveryRecord[]>();
     for (const d of deliveries) {
@@ -78,8 +96,8 @@ function sortByAccountOrder(deliveries: DeliveryRecord[], accountIds: string[]):
 }
 
 function parseTime(field: string, iso: string): number {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) throw validationFailed(field, `${field} is not a valid ISO 8601 time.`);
+  const at = parseInstant(iso);
+  if (typeof at === 'string') throw validationFailed(field, `${field}: ${at}`);
   return at;
 }
 

@@ -14,11 +14,17 @@ export interface TargetSelection {
  * Turns what the user picked (account ids, platform names or a preset) into the accounts a post
  * goes to, in the order given. Every problem is a 422 naming the field.
  */
-export async function resolveTargets(ctx: AppContext, userId: string, sel: TargetSelection): Promise<AccountRecord[]> {
+export async function resolveTargets(
+  ctx: AppContext,
+  userId: string,
+  sel: TargetSelection,
+  /** The user's accounts when the caller already has them (the CSV import resolves thousands of rows). */
+  known?: AccountRecord[],
+): Promise<AccountRecord[]> {
   const given = [sel.accounts !== undefined, sel.platforms !== undefined, sel.preset_id !== undefined].filter(Boolean).length;
   if (given === 0) throw validationFailed('accounts', 'Pick where to publish: give one of accounts, platforms or preset_id.');
   if (given > 1) throw validationFailed('accounts', 'Give only one of accounts, platforms or preset_id.');
-  const all = await listAccounts(ctx.store.db, userId);
+  const all = known ?? (await listAccounts(ctx.store.db, userId));
   const active = all.filter((a) => a.isActive);
   const byId = new Map(all.map((a) => [a.id, a]));
 

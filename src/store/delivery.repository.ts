@@ -63,6 +63,11 @@ export interface NewDelivery {
 }
 
 export async function insertDeliveries(db: Db, deliveries: NewDelivery[]): Promise<void> {
+  // Chunks keep each statement under SQLite's and PostgreSQL's bound-parameter limits.
+  for (let i = 0; i < deliveries.length; i += 500) await insertChunk(db, deliveries.slice(i, i + 500));
+}
+
+async function insertChunk(db: Db, deliveries: NewDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
   await db
     .insertInto('deliveries')
@@ -129,14 +134,35 @@ export async function requeueFinishedDeliveries(db: Db, postId: string, now: num
   return Number(result.numUpdatedRows);
 }
 
-/** A disconnected account publishes nothing more: its waiting deliveries are cancelled. */
-export async function cancelWaitingDeliveriesOfAccount(db: Db, accountId: string, now: number): Promise<void> {
+/**
+ * A disconnected account publishes nothing more. Deliveries to it that never started are removed
+ * (as if the account had been taken off the post), retries waiting are cancelled, and a scheduled
+ * post left with no delivery at all goes back to being a draft, its time cleared.
+ */
+export async function detachAccountFromQueue(db: Db, accountId: string, now: number): Promise<void> {
+  const untouched = await db
+    .selectFrom('deliveries')
+    .select('post_id')
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', 0)
+    .execute();
+  await db.deleteFrom('deliveries').where('account_id', '=', accountId).where('status', '=', 'pending').where('attempts', '=', 0).execute();
   await db
     .updateTable('deliveries')
     .set({ status: 'cancelled', updated_at: now })
     .where('account_id', '=', accountId)
     .where('status', 'in', ['pending', 'retrying'])
     .execute();
+  const postIds = [...new Set(untouched.map((r) => r.post_id))];
+  for (let i = 0; i < postIds.length; i += 500) {
+    await db
+      .updateTable('posts')
+      .set({ scheduled_for: null, updated_at: now })
+      .where('id', 'in', postIds.slice(i, i + 500))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('deliveries as d').select('d.id').whereRef('d.post_id', '=', 'posts.id'))))
+      .execute();
+  }
 }
 
 export async function nextDueAt(db: Db): Promise<number | null> {
@@ -188,3 +214,61 @@ export async function listAttempts(db: Db, deliveryIds: string[]): Promise<Attem
   }));
 }
 
+
+/**
+ * Minutes (epoch ms / 60000) at which each of `accountIds` already has a post going out or gone
+ * out, from `from` on, leaving out `excludePostIds` (the posts being placed). For skip_taken and
+ * the posting queue.
+ */
+export async function takenMinutes(db: Db, accountIds: string[], from: number, excludePostIds: string[] = []): Promise<Map<string, Set<number>>> {
+  const map = new Map<string, Set<number>>();
+  if (accountIds.length === 0) return map;
+  let query = db
+    .selectFrom('deliveries')
+    .select(['account_id', 'due_at', 'published_at'])
+    .where('account_id', 'in', accountIds)
+    .where('status', 'in', ['pending', 'publishing', 'retrying', 'published'])
+    .where((eb) => eb.or([eb('due_at', '>=', from), eb('published_at', '>=', from)]));
+  if (excludePostIds.length) query = query.where('post_id', 'not in', excludePostIds);
+  for (const row of await query.execute()) {
+    const set = map.get(row.account_id) ?? new Set<number>();
+    set.add(Math.floor(row.due_at / 60_000));
+    if (row.published_at !== null) set.add(Math.floor(row.published_at / 60_000));
+    map.set(row.account_id, set);
+  }
+  return map;
+}
+
+/** The account's posts going out (or gone out) from `from` on, by due time: fills the queue view. */
+export async function upcomingDeliveriesOfAccount(db: Db, accountId: string, from: number): Promise<{ postId: string; dueAt: number }[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['post_id', 'due_at'])
+    .where('account_id', '=', accountId)
+    .where('status', 'in', ['pending', 'publishing', 'retrying', 'published'])
+    .where('due_at', '>=', from)
+    .orderBy('due_at')
+    .execute();
+  return rows.map((r) => ({ postId: r.post_id, dueAt: r.due_at }));
+}
+
+/** lockDeliveriesOfPost for many posts at once (bulk scheduling). */
+export async function lockDeliveriesOfPosts(db: Db, dialect: Dialect, postIds: string[]): Promise<void> {
+  for (let i = 0; i < postIds.length; i += 500) {
+    let query = db.selectFrom('deliveries').select('id').where('post_id', 'in', postIds.slice(i, i + 500));
+    if (dialect === 'postgres') query = query.forUpdate();
+    await query.execute();
+  }
+}
+
+/** deleteUntouchedDeliveries for many posts at once. */
+export async function deleteUntouchedDeliveriesOfPosts(db: Db, postIds: string[]): Promise<void> {
+  for (let i = 0; i < postIds.length; i += 500) {
+    await db
+      .deleteFrom('deliveries')
+      .where('post_id', 'in', postIds.slice(i, i + 500))
+      .where('status', '=', 'pending')
+      .where('attempts', '=', 0)
+      .execute();
+  }
+}

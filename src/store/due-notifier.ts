@@ -19,34 +19,49 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const pool = store.pgPool;
-  let listener: pg.PoolClient | undefined;
+  /** Releases the LISTEN connection once, whoever asks first (its error handler, or close). */
+  let dropListener: (() => void) | undefined;
   let listening: Promise<void> | undefined;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  const listen = (): Promise<void> => {
-    if (!pool || closed) return Promise.resolve();
-    return pool.connect().then(
-      async (client) => {
-        listener = client;
-        client.on('notification', (msg) => {
-          const dueAt = Number(msg.payload);
-          if (Number.isFinite(dueAt)) local.emit('due', dueAt);
-        });
-        // A lost connection (PostgreSQL restarting) must not crash us: listen again shortly.
-        client.on('error', (err) => {
-          onError(err);
-          client.release(true);
-          listener = undefined;
-          scheduleRelisten();
-        });
-        await client.query(`LISTEN ${CHANNEL}`);
-      },
-      (err) => {
+  const listen = async (): Promise<void> => {
+    if (!pool || closed) return;
+    let client: pg.PoolClient | undefined;
+    let dropClient = () => {};
+    try {
+      client = await pool.connect();
+      const mine = client;
+      let dropped = false;
+      const drop = () => {
+        if (dropped) return;
+        dropped = true;
+        if (dropListener === drop) dropListener = undefined;
+        mine.release(true);
+      };
+      dropClient = drop;
+      client.on('notification', (msg) => {
+        const dueAt = Number(msg.payload);
+        if (Number.isFinite(dueAt)) local.emit('due', dueAt);
+      });
+      // A lost connection (PostgreSQL restarting) must not crash us: listen again shortly.
+      client.on('error', (err) => {
         onError(err);
+        drop();
         scheduleRelisten();
-      },
-    );
+      });
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (closed) return drop();
+      dropListener = drop;
+      // Announcements made while we were not listening (start-up, or the connection lost and
+      // listened again) are gone: tell the subscribers to look at the queue themselves.
+      // 0 is "due since forever", which makes a scheduler claim what is due and re-arm its timer.
+      local.emit('due', 0);
+    } catch (err) {
+      onError(err as Error);
+      if (client) dropClient();
+      scheduleRelisten();
+    }
   };
   const scheduleRelisten = () => {
     if (closed || retryTimer) return;
@@ -78,8 +93,7 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);
       await listening?.catch(() => {});
-      listener?.release();
-      listener = undefined;
+      dropListener?.();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { PostStatus } from '../core/statuses.js';
 import { postStatusSql } from './post-status.sql.js';
 import type { Database, PostsTable } from './schema.js';
@@ -41,23 +41,24 @@ function toRecord(row: Selectable<PostsTable> & { status: string }, accountIds: 
   };
 }
 
+function toRow(post: NewPost) {
+  return {
+    id: post.id,
+    user_id: post.userId,
+    content: post.content,
+    media: JSON.stringify(post.media),
+    segments: JSON.stringify(post.segments),
+    platform_options: JSON.stringify(post.platformOptions),
+    stagger_minutes: post.staggerMinutes,
+    scheduled_for: post.scheduledFor,
+    published_at: null,
+    created_at: post.createdAt,
+    updated_at: post.updatedAt,
+  };
+}
+
 export async function insertPost(db: Db, post: NewPost): Promise<void> {
-  await db
-    .insertInto('posts')
-    .values({
-      id: post.id,
-      user_id: post.userId,
-      content: post.content,
-      media: JSON.stringify(post.media),
-      segments: JSON.stringify(post.segments),
-      platform_options: JSON.stringify(post.platformOptions),
-      stagger_minutes: post.staggerMinutes,
-      scheduled_for: post.scheduledFor,
-      published_at: null,
-      created_at: post.createdAt,
-      updated_at: post.updatedAt,
-    })
-    .execute();
+  await db.insertInto('posts').values(toRow(post)).execute();
   await replacePostAccounts(db, post.id, post.accountIds);
 }
 
@@ -175,9 +176,9 @@ async function accountIdsByPost(db: Db, postIds: string[]): Promise<Map<string, 
   return map;
 }
 
-/** Records the first moment one of the post's deliveries went out. */
-export async function markPostPublished(db: Db, postId: string, at: number): Promise<void> {
-  await db.updateTable('posts').set({ published_at: at }).where('id', '=', postId).where('published_at', 'is', null).execute();
+/** Records the first moment one of each post's deliveries went out. */
+export async function markPostsPublished(db: Db, postIds: string[], at: number): Promise<void> {
+  await db.updateTable('posts').set({ published_at: at }).where('id', 'in', postIds).where('published_at', 'is', null).execute();
 }
 
 export interface PublishPayload {
@@ -207,4 +208,51 @@ export async function loadPublishPayloads(db: Db, postIds: string[]): Promise<Ma
     });
   }
   return map;
+}
+
+/** Many posts in few statements (CSV import): chunked multi-row inserts, inside the caller's transaction. */
+export async function insertPostsBatch(db: Db, posts: NewPost[]): Promise<void> {
+  const CHUNK = 500;
+  for (let i = 0; i < posts.length; i += CHUNK) {
+    const chunk = posts.slice(i, i + CHUNK);
+    await db.insertInto('posts').values(chunk.map(toRow)).execute();
+    const links = chunk.flatMap((post) => post.accountIds.map((account_id, position) => ({ post_id: post.id, account_id, position })));
+    for (let j = 0; j < links.length; j += CHUNK) await db.insertInto('post_accounts').values(links.slice(j, j + CHUNK)).execute();
+  }
+}
+
+/** The user's posts with these ids (others are left out), in few statements. */
+export async function findPostsByIds(db: Db, userId: string, ids: string[]): Promise<Map<string, PostRecord>> {
+  const map = new Map<string, PostRecord>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.selectFrom('posts').selectAll().select(postStatusSql.as('status')).where('user_id', '=', userId).where('id', 'in', chunk).execute();
+    const accounts = await accountIdsByPost(
+      db,
+      rows.map((r) => r.id),
+    );
+    for (const row of rows) map.set(row.id, toRecord(row, accounts.get(row.id) ?? []));
+  }
+  return map;
+}
+
+/** Sets each post's scheduled_for (and optionally one stagger for all) in one statement per chunk. */
+export async function setScheduledTimes(db: Db, items: { id: string; at: number | null }[], updatedAt: number, staggerMinutes?: number): Promise<void> {
+  for (let i = 0; i < items.length; i += 400) {
+    const chunk = items.slice(i, i + 400);
+    const cases = sql.join(chunk.map((item) => sql`WHEN ${item.id} THEN CAST(${item.at} AS BIGINT)`), sql` `);
+    await db
+      .updateTable('posts')
+      .set({
+        scheduled_for: sql<number | null>`CASE id ${cases} END`,
+        updated_at: updatedAt,
+        ...(staggerMinutes !== undefined && { stagger_minutes: staggerMinutes }),
+      })
+      .where(
+        'id',
+        'in',
+        chunk.map((item) => item.id),
+      )
+      .execute();
+  }
 }

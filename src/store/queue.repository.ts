@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Dialect } from './database.js';
 import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
 import type { Database, DeliveriesTable } from './schema.js';
-import { markPostPublished } from './post.repository.js';
+import { markPostsPublished } from './post.repository.js';
 import type { Selectable } from 'kysely';
 
 type Db = Kysely<Database>;
@@ -52,45 +52,71 @@ export interface AttemptFacts {
   result: string;
 }
 
+export interface OutcomeEntry {
+  delivery: DeliveryRecord;
+  outcome: Outcome;
+  attempt: AttemptFacts;
+}
+
 /**
- * Records an attempt and the delivery's next state in one transaction, but only while this
- * worker still holds the delivery (`locked_by = me`): a worker whose lease was taken over must
- * not overwrite the new owner's result. Returns false when the lease was lost.
+ * Records attempts and the deliveries' next states, several at once in one transaction (one commit
+ * for many deliveries: the commit, not the statements, was most of the cost per delivery), each
+ * only while its worker still holds the delivery (`locked_by = me`): a worker whose lease was taken
+ * over must not overwrite the new owner's result. Returns, per entry, whether it was recorded.
  */
-export async function recordOutcome(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<boolean[]> {
+  if (entries.length === 0) return [];
   return db.transaction().execute(async (trx) => {
-    const now = attempt.finishedAt;
-    const base = { locked_by: null, lease_until: null, updated_at: now };
-    const set =
-      outcome.status === 'published'
-        ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null }
-        : outcome.status === 'retrying'
-          ? { ...base, status: 'retrying', due_at: outcome.dueAt, last_error: JSON.stringify(outcome.error) }
-          : { ...base, status: outcome.status, last_error: JSON.stringify(outcome.error) };
-    const updated = await trx
-      .updateTable('deliveries')
-      .set(set)
-      .where('id', '=', delivery.id)
-      .where('locked_by', '=', attempt.worker)
-      .where('status', '=', 'publishing')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await trx
-      .insertInto('delivery_attempts')
-      .values({
-        id: attempt.attemptId,
-        delivery_id: delivery.id,
-        attempt: delivery.attempts,
-        worker: attempt.worker,
-        started_at: attempt.startedAt,
-        finished_at: attempt.finishedAt,
-        outcome: attempt.result,
-        error: outcome.status === 'published' ? null : JSON.stringify(outcome.error),
-      })
-      .execute();
-    if (outcome.status === 'published') await markPostPublished(trx, delivery.postId, now);
-    return true;
+    const kept: boolean[] = [];
+    for (const { delivery, outcome, attempt } of entries) {
+      const now = attempt.finishedAt;
+      const base = { locked_by: null, lease_until: null, updated_at: now };
+      const set =
+        outcome.status === 'published'
+          ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null }
+          : outcome.status === 'retrying'
+            ? { ...base, status: 'retrying', due_at: outcome.dueAt, last_error: JSON.stringify(outcome.error) }
+            : { ...base, status: outcome.status, last_error: JSON.stringify(outcome.error) };
+      const updated = await trx
+        .updateTable('deliveries')
+        .set(set)
+        .where('id', '=', delivery.id)
+        .where('locked_by', '=', attempt.worker)
+        .where('status', '=', 'publishing')
+        .executeTakeFirst();
+      kept.push(Number(updated.numUpdatedRows) > 0);
+    }
+    const recorded = entries.filter((_, i) => kept[i]);
+    if (recorded.length > 0) {
+      await trx
+        .insertInto('delivery_attempts')
+        .values(
+          recorded.map(({ delivery, outcome, attempt }) => ({
+            id: attempt.attemptId,
+            delivery_id: delivery.id,
+            attempt: delivery.attempts,
+            worker: attempt.worker,
+            started_at: attempt.startedAt,
+            finished_at: attempt.finishedAt,
+            outcome: attempt.result,
+            error: outcome.status === 'published' ? null : JSON.stringify(outcome.error),
+          })),
+        )
+        .execute();
+    }
+    const published = recorded.filter((e) => e.outcome.status === 'published');
+    if (published.length > 0) {
+      const at = Math.min(...published.map((e) => e.attempt.finishedAt));
+      await markPostsPublished(trx, [...new Set(published.map((e) => e.delivery.postId))], at);
+    }
+    return kept;
   });
+}
+
+/** One outcome; see recordOutcomes. */
+export async function recordOutcome(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+  const [kept] = await recordOutcomes(db, [{ delivery, outcome, attempt }]);
+  return kept ?? false;
 }
 
 /**

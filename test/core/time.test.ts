@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseDurationList } from '../../src/core/time.js';
+import { loadConfig } from '../../src/config.js';
+import { newId } from '../../src/core/ids.js';
+import { checkContent, countCharacters } from '../../src/core/content-rules.js';
+
+describe('durations and configuration', () => {
+  it('parses ms, s, m, h and lists of them', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1.5m')).toBe(90_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDurationList('1m,5m,15m')).toEqual([60_000, 300_000, 900_000]);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+  });
+
+  it('reads the environment with the documented defaults and names a bad variable', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', sweepIntervalMs: 60_000, retryDelaysMs: [60_000, 300_000, 900_000], publishTimeoutMs: 30_000, rateLimitPerMinute: 1000, blockPrivateUrls: false });
+    expect(loadConfig({ OCTOPOST_RETRY_DELAYS: '1s,2s' }).retryDelaysMs).toEqual([1000, 2000]);
+    expect(() => loadConfig({ OCTOPOST_PUBLISH_TIMEOUT: 'forever', PORT: 'x' })).toThrow(/PORT[\s\S]*OCTOPOST_PUBLISH_TIMEOUT/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});
+
+describe('ids', () => {
+  it('are prefixed and sort by creation time', () => {
+    const a = newId('post', 1_000);
+    const b = newId('post', 2_000);
+    expect(a).toMatch(/^post_[0-9a-z]{26}$/);
+    expect(a < b).toBe(true);
+  });
+});
+
+describe('content rules', () => {
+  const rules = { maxLength: 10, maxImages: 1, supportsSegments: false };
+  it('counts graphemes, not UTF-16 units', () => {
+    expect(countCharacters('👩‍👩‍👧‍👦é')).toBe(2);
+  });
+  it('names the platform, the limit and the count', () => {
+    const problems = checkContent('x', rules, { content: 'a'.repeat(11), segments: [{ content: 'b' }], media: { images: [{ url: 'u' }, { url: 'v' }] } });
+    expect(problems).toEqual([
+      expect.objectContaining({ platform: 'x', field: 'content', limit: 10, count: 11 }),
+      expect.objectContaining({ field: 'segments' }),
+      expect.objectContaining({ field: 'media.images', limit: 1, count: 2 }),
+    ]);
+  });
+});
