@@ -3,14 +3,29 @@ import { checkContent, type ContentProblem } from '../core/content-rules.js';
 import { conflict, DomainError, notFound, validationFailed } from '../core/errors.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import { isEditable, type PostStatus } from '../core/statuses.js';
+import { parseInstant } from '../core/time.js';
+import { checkPublicUrl } from '../platforms/url-guard.js';
 import { findAccountsByIds, type AccountRecord } from '../store/account.repository.js';
 import {
   deleteUntouchedDeliveries,
+  deleteUntouchedDeliveriesOfPosts,
   insertDeliveries,
   lockDeliveriesOfPost,
+  lockDeliveriesOfPosts,
+  type NewDelivery,
   requeueFinishedDeliveries,
 } from '../store/delivery.repository.js';
-import { deletePost, findPost, insertPost, type PostRecord, replacePostAccounts, updatePost } from '../store/post.repository.js';
+import {
+  deletePost,
+  findPost,
+  findPostsByIds,
+  insertPost,
+  insertPostsBatch,
+  type PostRecord,
+  replacePostAccounts,
+  setScheduledTimes,
+  updatePost,
+} from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
 import { resolveTargets, type TargetSelection } from './post-targets.js';
@@ -26,7 +41,21 @@ export interface PostDraftInput extends TargetSelection {
 
 type Db = Kysely<Database>;
 
+export interface NewPostRow {
+  content: string;
+  media: PostRecord['media'];
+  segments: PostRecord['segments'];
+  accounts: AccountRecord[];
+  scheduledFor: number | null;
+  staggerMinutes: number;
+}
+
 const MAX_STAGGER_MINUTES = 24 * 60;
+/**
+ * Times from the year 10000 on need expanded ISO years, and a staggered delivery of one near the
+ * end of the Date range (+275760) fell outside it: stored, then a 500 when shown.
+ */
+const LATEST_TIME = Date.UTC(10000, 0, 1);
 
 export class PostService {
   constructor(private readonly ctx: AppContext) {}
@@ -34,6 +63,7 @@ export class PostService {
   async create(userId: string, input: PostDraftInput & { content: string }): Promise<PostRecord> {
     const now = this.ctx.clock.now();
     const accounts = await resolveTargets(this.ctx, userId, input);
+    if (input.media) await this.checkMedia(input.media);
     const post = {
       id: newId(ID_PREFIX.post, now),
       userId,
@@ -42,7 +72,8 @@ export class PostService {
       segments: input.segments ?? [],
       platformOptions: input.platform_options ?? {},
       staggerMinutes: checkStagger(input.stagger_minutes ?? 0),
-      scheduledFor: input.scheduled_for ? this.futureTime(input.scheduled_for) : null,
+      // null (or leaving it out) makes a draft; any string must be a future time, as on PUT.
+      scheduledFor: input.scheduled_for !== undefined && input.scheduled_for !== null ? this.futureTime(input.scheduled_for) : null,
       createdAt: now,
       updatedAt: now,
       accountIds: accounts.map((a) => a.id),
@@ -56,6 +87,46 @@ export class PostService {
     return this.get(userId, post.id);
   }
 
+  /**
+   * Creates many already-validated posts in one transaction (CSV import): all or none.
+   * Returns their ids in the order given.
+   */
+  async createMany(userId: string, rows: NewPostRow[]): Promise<string[]> {
+    const now = this.ctx.clock.now();
+    const posts = rows.map((row) => ({
+      id: newId(ID_PREFIX.post, now),
+      userId,
+      content: checkText(row.content),
+      media: row.media,
+      segments: row.segments,
+      platformOptions: {},
+      staggerMinutes: checkStagger(row.staggerMinutes),
+      scheduledFor: row.scheduledFor,
+      createdAt: now,
+      updatedAt: now,
+      accountIds: row.accounts.map((a) => a.id),
+    }));
+    const deliveries = posts.flatMap((post, i) =>
+      post.scheduledFor === null
+        ? []
+        : rows[i]!.accounts.map((account, k) => ({
+            id: newId(ID_PREFIX.delivery, now),
+            postId: post.id,
+            accountId: account.id,
+            platform: account.platform,
+            dueAt: post.scheduledFor! + k * post.staggerMinutes * 60_000,
+            now,
+          })),
+    );
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      await insertPostsBatch(trx, posts);
+      await insertDeliveries(trx, deliveries);
+    });
+    const first = deliveries.reduce((min, d) => Math.min(min, d.dueAt), Number.POSITIVE_INFINITY);
+    if (Number.isFinite(first)) this.ctx.due.announce(first);
+    return posts.map((p) => p.id);
+  }
+
   async get(userId: string, id: string): Promise<PostRecord> {
     const post = await findPost(this.ctx.store.db, userId, id);
     if (!post) throw notFound('Post', id);
@@ -67,6 +138,7 @@ export class PostService {
     const now = this.ctx.clock.now();
     const targetsChanged = input.accounts !== undefined || input.platforms !== undefined || input.preset_id !== undefined;
     const newAccounts = targetsChanged ? await resolveTargets(this.ctx, userId, input) : undefined;
+    if (input.media) await this.checkMedia(input.media);
     const scheduledFor =
       input.scheduled_for === undefined ? undefined : input.scheduled_for === null ? null : this.futureTime(input.scheduled_for);
     const due = await this.ctx.store.db.transaction().execute(async (trx) => {
@@ -161,18 +233,67 @@ export class PostService {
     return this.get(userId, id);
   }
 
-  private async replaceDeliveries(userId: string, id: string, dueAt: number, verb: string): Promise<void> {
+  /**
+   * Schedules several posts at once, all or none (bulk scheduling, CSV import): any post that
+   * cannot be scheduled rolls the whole batch back. `staggerMinutes` replaces each post's own.
+   */
+  async scheduleMany(userId: string, items: { id: string; at: number }[], staggerMinutes?: number): Promise<void> {
+    if (staggerMinutes !== undefined) checkStagger(staggerMinutes);
+    const ids = items.map((i) => i.id);
+    const now = this.ctx.clock.now();
+    // Set-wise, in a handful of statements whatever the count: one round trip per post and step
+    // took 9 s for 1,000 posts on PostgreSQL.
     await this.ctx.store.db.transaction().execute(async (trx) => {
-      const post = await this.lockEditable(trx, userId, id, verb);
-      if (post.accountIds.length === 0) throw validationFailed('accounts', 'The post has no account to publish to.');
-      const accounts = await this.accountsOf(trx, post.accountIds);
-      this.checkActive(accounts);
-      this.checkRules(post, accounts);
-      await deleteUntouchedDeliveries(trx, id);
-      const scheduledFor = verb === 'scheduled' ? dueAt : null;
-      await updatePost(trx, id, { scheduledFor, updatedAt: this.ctx.clock.now() });
-      await this.createDeliveries(trx, post, accounts, dueAt);
+      await lockDeliveriesOfPosts(trx, this.ctx.store.dialect, ids);
+      const posts = await findPostsByIds(trx, userId, ids);
+      const accounts = await findAccountsByIds(trx, [...new Set([...posts.values()].flatMap((p) => p.accountIds))]);
+      const deliveries: NewDelivery[] = [];
+      for (const item of items) {
+        const post = posts.get(item.id);
+        if (!post) throw notFound('Post', item.id);
+        if (!isEditable(post.status)) throw notEditable(post.status, 'scheduled', item.id);
+        const targets = post.accountIds.flatMap((id) => {
+          const a = accounts.get(id);
+          return a && !a.deleted ? [a] : [];
+        });
+        if (targets.length === 0) throw validationFailed('accounts', `Post ${item.id} has no connected account to publish to.`, { post_id: item.id });
+        this.checkActive(targets);
+        this.checkRules(post, targets);
+        const stagger = staggerMinutes ?? post.staggerMinutes;
+        targets.forEach((account, k) =>
+          deliveries.push({
+            id: newId(ID_PREFIX.delivery, now),
+            postId: post.id,
+            accountId: account.id,
+            platform: account.platform,
+            dueAt: item.at + k * stagger * 60_000,
+            now,
+          }),
+        );
+      }
+      await deleteUntouchedDeliveriesOfPosts(trx, ids);
+      await setScheduledTimes(trx, items, now, staggerMinutes);
+      await insertDeliveries(trx, deliveries);
     });
+    const first = items.reduce((min, i) => Math.min(min, i.at), Number.POSITIVE_INFINITY);
+    if (Number.isFinite(first)) this.ctx.due.announce(first);
+  }
+
+  private async replaceDeliveries(userId: string, id: string, dueAt: number, verb: 'scheduled' | 'published'): Promise<void> {
+    await this.ctx.store.db.transaction().execute((trx) => this.placeInTime(trx, userId, id, dueAt, verb));
+  }
+
+  /** (Re)creates the post's deliveries due at `dueAt`; `published` means now, without a schedule. */
+  private async placeInTime(trx: Db, userId: string, id: string, dueAt: number, verb: 'scheduled' | 'published') {
+    const post = await this.lockEditable(trx, userId, id, verb);
+    if (post.accountIds.length === 0) throw validationFailed('accounts', `Post ${id} has no account to publish to.`, { post_id: id });
+    const accounts = await this.accountsOf(trx, post.accountIds);
+    this.checkActive(accounts);
+    this.checkRules(post, accounts);
+    await deleteUntouchedDeliveries(trx, id);
+    const scheduledFor = verb === 'scheduled' ? dueAt : null;
+    await updatePost(trx, id, { scheduledFor, updatedAt: this.ctx.clock.now() });
+    await this.createDeliveries(trx, post, accounts, dueAt);
   }
 
   /** Locks the post's deliveries, then checks it has not started going out (409 otherwise). */
@@ -218,13 +339,19 @@ export class PostService {
     }
   }
 
-  /** Content limits of every selected platform, checked before anything is stored or sent. */
-  private checkRules(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]) {
+  /** Content limits of every selected platform: what would stop this post from going out. */
+  contentProblems(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]): ContentProblem[] {
     const problems: ContentProblem[] = [];
     for (const platform of new Set(accounts.map((a) => a.platform))) {
       const adapter = this.ctx.platforms.get(platform);
       if (adapter) problems.push(...checkContent(platform, adapter.rules, post));
     }
+    return problems;
+  }
+
+  /** Checked before anything is stored or sent: a 422 naming the platform, the limit and the count. */
+  private checkRules(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]) {
+    const problems = this.contentProblems(post, accounts);
     const first = problems[0];
     if (first) {
       throw new DomainError('validation_failed', first.message, {
@@ -236,14 +363,22 @@ export class PostService {
     }
   }
 
+  /** Image URLs: http(s) only, and (when hosting others) not on loopback or private networks. */
+  private async checkMedia(media: PostRecord['media']): Promise<void> {
+    for (const [i, image] of media.images.entries()) {
+      await checkPublicUrl(`media.images[${i}].url`, image.url, this.ctx.config.blockPrivateUrls);
+    }
+  }
+
   private futureTime(iso: string): number {
-    const at = Date.parse(iso);
-    if (Number.isNaN(at)) throw validationFailed('scheduled_for', 'scheduled_for is not a valid ISO 8601 time.');
+    const at = parseInstant(iso);
+    if (typeof at === 'string') throw validationFailed('scheduled_for', `scheduled_for: ${at}`);
     if (at <= this.ctx.clock.now()) {
       throw validationFailed('scheduled_for', `scheduled_for (${new Date(at).toISOString()}) is in the past; pick a future moment.`, {
         now: new Date(this.ctx.clock.now()).toISOString(),
       });
     }
+    if (at >= LATEST_TIME) throw validationFailed('scheduled_for', 'scheduled_for must be before the year 10000.');
     return at;
   }
 }
@@ -260,7 +395,8 @@ function checkStagger(minutes: number): number {
   return minutes;
 }
 
-function notEditable(status: PostStatus, verb: string) {
+function notEditable(status: PostStatus, verb: string, postId?: string) {
   const why = status === 'publishing' ? 'it is being published' : `it is already ${status.replace('_', ' ')}`;
-  return conflict(`This post cannot be ${verb}: ${why}. Only drafts and scheduled posts can change.`, { status });
+  const subject = postId ? `Post ${postId}` : 'This post';
+  return conflict(`${subject} cannot be ${verb}: ${why}. Only drafts and scheduled posts can change.`, { status, ...(postId && { post_id: postId }) });
 }
