@@ -4,6 +4,9 @@ import { type Clock, systemClock } from './core/time.js';
 import { PlatformRegistry } from './platforms/registry.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { AccountService } from './services/account.service.js';
+import { BulkScheduleService } from './services/bulk-schedule.service.js';
+import { CsvImportService } from './services/csv-import/csv-import.service.js';
+import { PostingQueueService } from './services/posting-queue.service.js';
 import type { AppContext } from './services/context.js';
 import { createMetrics } from './services/metrics.js';
 import { PostQueries } from './services/post-queries.js';
@@ -20,6 +23,9 @@ export interface Services {
   accounts: AccountService;
   presets: PresetService;
   users: UserService;
+  bulk: BulkScheduleService;
+  queues: PostingQueueService;
+  imports: CsvImportService;
 }
 
 export interface App {
@@ -59,12 +65,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics: createMetrics(),
     logger,
   };
+  const posts = new PostService(ctx);
+  const users = new UserService(ctx);
+  const accounts = new AccountService(ctx);
+  const presets = new PresetService(ctx);
+  const queues = new PostingQueueService(ctx, accounts, posts, users);
   const services: Services = {
-    posts: new PostService(ctx),
+    posts,
     postQueries: new PostQueries(ctx),
-    accounts: new AccountService(ctx),
-    presets: new PresetService(ctx),
-    users: new UserService(ctx),
+    accounts,
+    presets,
+    users,
+    bulk: new BulkScheduleService(ctx, posts, users),
+    queues,
+    imports: new CsvImportService(ctx, posts, presets, queues, users),
   };
   let scheduler: Scheduler | undefined;
   if (options.worker) {

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -9,32 +10,58 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { App } from '../app.js';
+import { ApiKeyService } from '../services/api-key.service.js';
+import { SessionService } from '../services/session.service.js';
 import { authenticate } from './auth.js';
 import { errorHandler, sendError } from './error-handler.js';
-import { RateLimiter } from './rate-limit.js';
+import { registerRateLimits } from './rate-limit-hooks.js';
+import { guardRequestInput } from './request-guard.js';
 import { accountRoutes } from './routes/account.routes.js';
+import { bulkRoutes } from './routes/bulk.routes.js';
+import { queueRoutes } from './routes/queue.routes.js';
+import { importRoutes } from './routes/import.routes.js';
+import { keyRoutes } from './routes/key.routes.js';
 import { meRoutes } from './routes/me.routes.js';
+import { platformRoutes } from './routes/platform.routes.js';
 import { postRoutes } from './routes/post.routes.js';
 import { presetRoutes } from './routes/preset.routes.js';
+import { sessionRoutes } from './routes/session.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { registerWebApp } from './web-app.js';
 
 
 const BODY_LIMIT = 1024 * 1024;
 
 /** The HTTP server: routes validate, call a service and map errors; nothing else lives here. */
-export async function buildServer(app: App): Promise<FastifyInstance> {
+export interface ServerOptions {
+  /** The built web app (default: dist/web); without one, `/` shows how to build it. */
+  webDir?: string;
+}
+
+export async function buildServer(app: App, options: ServerOptions = {}): Promise<FastifyInstance> {
+  // Web sign-in and key management are HTTP-facing use-cases: built here, on the process's context.
+  const sessions = new SessionService(app.ctx, app.services.users);
+  const keys = new ApiKeyService(app.ctx, app.services.users);
   const server = Fastify({
     loggerInstance: app.ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request lines would drown the scheduler's; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // The router refuses some URLs before any route or hook runs: answer them with the error body too.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad_request', 'The URL is not valid (malformed percent-encoding).', { field: 'url' });
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'bad_request', 'A part of the URL is too long to be an id.', { field: 'url' });
+      return sendError(reply, 500, 'internal_error', 'Something went wrong on our side; it has been logged.');
+    },
   });
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+  // The web app's pages are routed in the browser: an unknown page path gets index.html.
+  let pageFallback: Awaited<ReturnType<typeof registerWebApp>> = () => undefined;
+  server.setNotFoundHandler(
+    (request, reply) => pageFallback(request, reply) ?? sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
   );
   server.decorateRequest('principal', null);
 
@@ -56,23 +83,12 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   server.addHook('preValidation', async (request) => {
     if (request.body === undefined && ['POST', 'PUT', 'DELETE', 'PATCH'].includes(request.method)) request.body = {};
   });
+  server.addHook('preValidation', guardRequestInput);
 
-  const limiter = new RateLimiter(app.ctx.config.rateLimitPerMinute);
-  server.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
-    const auth = request.headers.authorization;
-    const key = auth ? `key:${auth.slice(-16)}` : `ip:${request.ip}`;
-    const verdict = limiter.hit(key, app.ctx.clock.now());
-    reply.header('x-ratelimit-limit', verdict.limit);
-    reply.header('x-ratelimit-remaining', verdict.remaining);
-    reply.header('x-ratelimit-reset', Math.ceil(verdict.resetAt / 1000));
-    if (!verdict.allowed) {
-      const wait = Math.max(1, Math.ceil((verdict.resetAt - app.ctx.clock.now()) / 1000));
-      reply.header('retry-after', wait);
-      return sendError(reply, 429, 'rate_limited', `Too many requests: ${verdict.limit} a minute. Try again in ${wait} s.`, { limit: verdict.limit, retry_after: wait });
-    }
-  });
-  server.addHook('onRequest', authenticate(app.services.users));
+  await server.register(fastifyCookie);
+
+  registerRateLimits(server, app.ctx.config.rateLimitPerMinute, app.ctx.clock);
+  server.addHook('onRequest', authenticate(app.services.users, sessions));
 
   await server.register(fastifySwagger, {
     openapi: {
@@ -82,8 +98,18 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
         version: '1.0.0',
         description: 'Schedule and publish posts to every network. Times are ISO 8601 UTC. Errors are {error, code, details}.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'oct_live_... API key' } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'oct_live_... API key' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'octopost_session',
+            description: 'The web app\'s session (POST /v1/session). Requests that change something must also send "X-Octopost-CSRF: 1".',
+          },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -96,6 +122,13 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   accountRoutes(typed, app);
   presetRoutes(typed, app);
   meRoutes(typed, app);
+  bulkRoutes(typed, app);
+  queueRoutes(typed, app);
+  importRoutes(typed, app);
+  platformRoutes(typed, app);
+  sessionRoutes(typed, app, sessions);
+  keyRoutes(typed, app, keys);
+  pageFallback = await registerWebApp(server, options.webDir);
   await server.ready();
   return server;
 }

@@ -49,3 +49,26 @@ export async function findApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyR
 export async function touchApiKey(db: Db, id: string, at: number): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+/** The user's keys, newest first, revoked ones included (the hash never leaves the store). */
+export async function listApiKeys(db: Db, userId: string): Promise<ApiKeyRecord[]> {
+  const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return rows.map((row) => ({
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    keyHint: row.key_hint,
+    scopes: JSON.parse(row.scopes),
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }));
+}
+
+/** Revokes one of the user's keys; false when the user has no such key. Revoking twice keeps the first time. */
+export async function revokeApiKey(db: Db, userId: string, id: string, at: number): Promise<boolean> {
+  const found = await db.selectFrom('api_keys').select('id').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  if (!found) return false;
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  return true;
+}

@@ -25,6 +25,16 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string; // sha256 of the cookie's token
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  user_agent: string | null;
+}
+
 export interface AccountsTable {
   id: string;
   user_id: string;
@@ -105,15 +115,24 @@ export interface DeliveryAttemptsTable {
   error: string | null; // JSON
 }
 
+export interface AccountQueuesTable {
+  account_id: string;
+  timezone: string;
+  slots: string; // JSON [{day, time}]
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
+  sessions: SessionsTable;
   accounts: AccountsTable;
   presets: PresetsTable;
   posts: PostsTable;
   post_accounts: PostAccountsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  account_queues: AccountQueuesTable;
 }
 
 export type { Generated };

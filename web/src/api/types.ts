@@ -1,0 +1,130 @@
+/** The REST API's wire format (shared/api.md), as the web app reads it. */
+export const POST_STATUSES = ['draft', 'scheduled', 'publishing', 'published', 'partially_failed', 'failed'] as const;
+export type PostStatus = (typeof POST_STATUSES)[number];
+
+export type DeliveryStatus = 'pending' | 'publishing' | 'retrying' | 'published' | 'failed' | 'unknown' | 'cancelled';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  permanent: boolean;
+  http_status?: number;
+  reconnect?: boolean;
+}
+
+export interface Attempt {
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  outcome: string;
+  error: ErrorInfo | null;
+}
+
+export interface Delivery {
+  id: string;
+  account_id: string;
+  platform: string;
+  status: DeliveryStatus;
+  attempts: number;
+  due_at: string;
+  next_attempt_at: string | null;
+  last_error: ErrorInfo | null;
+  post_id: string | null;
+  post_url: string | null;
+  published_at: string | null;
+  history?: Attempt[];
+}
+
+export interface Image {
+  url: string;
+  alt_text?: string;
+}
+
+export interface Post {
+  id: string;
+  content: string;
+  accounts: string[];
+  platforms: string[];
+  status: PostStatus;
+  scheduled_for: string | null;
+  media: { images: Image[] };
+  segments: { content: string }[];
+  deliveries: Delivery[];
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+}
+
+export interface PostList {
+  posts: Post[];
+  next_cursor: string | null;
+}
+
+export interface Account {
+  id: string;
+  platform: string;
+  platform_user_id: string;
+  username: string;
+  display_name: string;
+  avatar_url: string | null;
+  is_active: boolean;
+  connected_at: string;
+  last_used_at: string | null;
+}
+
+export interface Preset {
+  id: string;
+  name: string;
+  accounts: string[];
+  platforms: string[];
+  primary_platform: string | null;
+  cross_link_enabled: boolean;
+  cross_link_template: string | null;
+  is_default: boolean;
+  is_system: boolean;
+}
+
+export interface PlatformRulesWire {
+  max_length: number;
+  max_images: number;
+  supports_segments: boolean;
+}
+
+export interface Platform {
+  name: string;
+  rules: PlatformRulesWire;
+}
+
+export interface Me {
+  id: string;
+  email: string | null;
+  timezone: string | null;
+  created_at: string;
+}
+
+export interface Session {
+  setup_required: boolean;
+  signed_in: boolean;
+  user: { id: string; email: string | null; timezone: string | null } | null;
+  expires_at: string | null;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  key_hint: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** What the composer sends to POST /v1/posts and PUT /v1/posts/:id. */
+export interface PostInput {
+  content: string;
+  accounts?: string[];
+  preset_id?: string;
+  media: { images: Image[] };
+  segments: { content: string }[];
+  scheduled_for?: string | null;
+}
