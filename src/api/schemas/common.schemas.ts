@@ -30,4 +30,5 @@ export const Image = z.strictObject({
 
 export const Media = z.strictObject({ images: z.array(Image).max(50).default([]) });
 
-export const Segment = z.strictObject({ content: z.string().max(100_000) });
+// Above every platform's own limit, so the platform's 422 (naming limit and count) answers first.
+export const Segment = z.strictObject({ content: z.string().max(200_000) });
