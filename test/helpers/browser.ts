@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
@@ -50,4 +51,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   // From the top, so sticky parts (sidebar, calendar header) sit where a person sees them.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Same-origin API calls with the page's session cookie (and the CSRF header), as the web app makes them. */
+export function pageApi(baseUrl: string) {
+  return async (p: Page, method: string, apiPath: string, body?: unknown): Promise<{ status: number; json: any }> => {
+    const res = await p.request.fetch(`${baseUrl}${apiPath}`, {
+      method,
+      headers: { 'x-octopost-csrf': '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { data: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status(), json: text ? JSON.parse(text) : undefined };
+  };
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's violations on the page as it is now, as "rule: targets" lines (the context needs bypassCSP). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
 }

@@ -1,13 +1,10 @@
-import { createRequire } from 'node:module';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, newContext, screenshot } from '../helpers/browser.js';
+import { axeViolations, chromiumAvailable, launchBrowser, newContext, pageApi, screenshot } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { type OctopostProcess, startServe } from '../helpers/octopost-process.js';
 import { Receiver } from '../helpers/receiver.js';
-
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /**
  * The web app as a person uses it: Debian's Chromium against the real server (a child process),
@@ -46,15 +43,7 @@ describe.skipIf(!chromiumAvailable())('web app in Chromium', () => {
   });
 
   /** Same-origin API calls with the page's cookie, as the app makes them. */
-  const api = async (p: Page, method: string, path: string, body?: unknown) => {
-    const res = await p.request.fetch(`${server.url}${path}`, {
-      method,
-      headers: { 'x-octopost-csrf': '1', ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { data: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status(), json: text ? JSON.parse(text) : undefined };
-  };
+  const api = (p: Page, method: string, path: string, body?: unknown) => pageApi(server.url)(p, method, path, body);
   const go = (p: Page, path: string) => p.goto(`${server.url}${path}`);
   const heading = (p: Page, name: string) => p.getByRole('heading', { level: 1, name }).waitFor();
 
@@ -347,12 +336,7 @@ describe.skipIf(!chromiumAvailable())('web app in Chromium', () => {
         await go(p, path);
         await p.locator('h1').first().waitFor();
         await p.waitForLoadState('networkidle');
-        await p.addScriptTag({ path: AXE });
-        const violations = await p.evaluate(async () => {
-          const result = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
-          return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-        });
-        expect(violations, `axe on ${path}`).toEqual([]);
+        expect(await axeViolations(p), `axe on ${path}`).toEqual([]);
       }
     } finally {
       await audit.close();

@@ -5,9 +5,11 @@ import { Layout } from './components/Layout.tsx';
 import { match, useLocation } from './lib/router.tsx';
 import { AccountsPage } from './pages/AccountsPage.tsx';
 import { ComposePage } from './pages/ComposePage.tsx';
+import { ImportPage } from './pages/ImportPage.tsx';
 import { PostDetailPage } from './pages/PostDetailPage.tsx';
 import { PostsPage } from './pages/PostsPage.tsx';
 import { PresetsPage } from './pages/PresetsPage.tsx';
+import { QueuePage } from './pages/QueuePage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 
@@ -27,6 +29,9 @@ function Page() {
   const detail = match('/posts/:id', path);
   if (detail) return <PostDetailPage key={detail.id} id={detail.id!} />;
   if (path === '/accounts') return <AccountsPage />;
+  const queue = match('/accounts/:id/queue', path);
+  if (queue) return <QueuePage key={queue.id} accountId={queue.id!} />;
+  if (path === '/import') return <ImportPage />;
   if (path === '/presets') return <PresetsPage />;
   if (path === '/settings') return <SettingsPage />;
   return (

@@ -1,6 +1,22 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, query } from './client.ts';
-import type { Account, ApiKey, Me, Platform, Post, PostInput, PostList, PostStatus, Preset, Session } from './types.ts';
+import type {
+  Account,
+  ApiKey,
+  BulkScheduleBody,
+  BulkScheduleResult,
+  ImportResult,
+  Me,
+  Platform,
+  Post,
+  PostingQueue,
+  PostInput,
+  PostList,
+  PostStatus,
+  Preset,
+  QueueSlot,
+  Session,
+} from './types.ts';
 
 /** Server state, by TanStack Query: one hook per read, mutations that refresh what they change. */
 export const keys = {
@@ -12,6 +28,8 @@ export const keys = {
   apiKeys: ['api-keys'] as const,
   posts: ['posts'] as const,
   post: (id: string) => ['post', id] as const,
+  // Under posts: a post scheduled, moved or deleted changes which slots are filled.
+  queue: (accountId: string) => ['posts', 'queue', accountId] as const,
 };
 
 export const useSession = () => useQuery({ queryKey: keys.session, queryFn: () => api<Session>('GET', '/v1/session'), staleTime: 60_000 });
@@ -90,4 +108,27 @@ export const postActions = {
   publish: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/publish`, {}),
   retry: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/retry`, {}),
   remove: (id: string) => api<void>('DELETE', `/v1/posts/${encodeURIComponent(id)}`),
+  /** Into the next slot free on all its accounts' posting queues. */
+  queue: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/queue`, {}),
 };
+
+/** Bulk scheduling: the preview writes nothing; apply schedules all the drafts or none. */
+export const bulkActions = {
+  preview: (body: BulkScheduleBody) => api<BulkScheduleResult>('POST', '/v1/bulk-schedule/preview', body),
+  apply: (body: BulkScheduleBody) => api<BulkScheduleResult>('POST', '/v1/bulk-schedule', body),
+};
+
+/** An account's posting queue: weekly slots and the upcoming ones (`days` ahead), filled or empty. */
+export const useQueue = (accountId: string, days = 14) =>
+  useQuery({
+    queryKey: [...keys.queue(accountId), days],
+    queryFn: () => api<PostingQueue>('GET', `/v1/accounts/${encodeURIComponent(accountId)}/queue${query({ days })}`),
+  });
+
+export const queueActions = {
+  save: (accountId: string, body: { timezone: string; slots: QueueSlot[] }) =>
+    api<PostingQueue>('PUT', `/v1/accounts/${encodeURIComponent(accountId)}/queue`, body),
+};
+
+/** CSV import: a dry run checks every row and writes nothing; the import is all rows or none. */
+export const importCsv = (body: { csv: string; dry_run: boolean; timezone?: string }) => api<ImportResult>('POST', '/v1/imports/csv', body);

@@ -128,3 +128,81 @@ export interface PostInput {
   segments: { content: string }[];
   scheduled_for?: string | null;
 }
+
+/** Bulk scheduling and the posting queue (shared/api.md, "Bulk scheduling and queue"). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface SchedulePattern {
+  type: 'daily' | 'weekly';
+  times: string[];
+  days?: Weekday[];
+  start_date: string;
+  end_date?: string;
+  skip_taken?: boolean;
+}
+
+export interface BulkScheduleBody {
+  post_ids: string[];
+  pattern: SchedulePattern;
+  timezone?: string;
+  stagger_minutes?: number;
+}
+
+export interface Assignment {
+  post_id: string;
+  scheduled_for: string;
+  /** YYYY-MM-DDTHH:mm in the pattern's zone. */
+  local_time: string;
+  adjusted: boolean;
+  reason?: string;
+}
+
+export interface BulkScheduleResult {
+  timezone: string;
+  assignments: Assignment[];
+}
+
+export interface QueueSlot {
+  day: Weekday;
+  time: string;
+}
+
+export interface UpcomingSlot {
+  scheduled_for: string;
+  local_time: string;
+  adjusted: boolean;
+  reason?: string;
+  post_ids: string[];
+}
+
+export interface PostingQueue {
+  timezone: string;
+  slots: QueueSlot[];
+  upcoming: UpcomingSlot[];
+}
+
+/** POST /v1/imports/csv (docs/csv-import.md). */
+export interface ImportProblem {
+  line: number;
+  field: string;
+  message: string;
+}
+
+export interface ImportRow {
+  line: number;
+  post_id?: string;
+  scheduled_for: string | null;
+  local_time?: string;
+  queued: boolean;
+  adjusted?: boolean;
+  reason?: string;
+  accounts: string[];
+}
+
+export interface ImportResult {
+  dry_run: boolean;
+  imported: number;
+  errors: ImportProblem[];
+  rows: ImportRow[];
+}

@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { DateTime } from 'luxon';
 import { useMemo, useState } from 'react';
 import { errorMessage } from '../api/client.ts';
 import { fetchPostsInRange, keys, postActions, useAccounts, useDrafts, useMe } from '../api/queries.ts';
@@ -26,6 +27,8 @@ export default function CalendarPage() {
   const [account, setAccount] = useState('');
   const [statuses, setStatuses] = useState<PostStatus[]>(SHOWN);
   const [bulkOpen, setBulkOpen] = useState(false);
+  /** Bumped to reopen the calendar where the address says (after a bulk schedule: its first day). */
+  const [jump, setJump] = useState(0);
   const [scheduling, setScheduling] = useState<{ post: Post; date?: string; time?: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -95,7 +98,7 @@ export default function CalendarPage() {
             <Loading what="the calendar" />
           ) : (
           <PostCalendar
-            key={zone}
+            key={`${zone}:${jump}`}
             zone={zone}
             posts={shown}
             initial={placeInAddress()}
@@ -129,7 +132,24 @@ export default function CalendarPage() {
         onConfirm={(iso) => scheduling && void schedule(scheduling.post.id, iso)}
         onClose={() => { setScheduling(null); setError(null); }}
       />
-      <BulkScheduleDialog open={bulkOpen} drafts={drafts.data ?? []} onClose={() => setBulkOpen(false)} />
+      <BulkScheduleDialog
+        open={bulkOpen}
+        drafts={drafts.data ?? []}
+        onClose={() => setBulkOpen(false)}
+        onScheduled={(result) => {
+          setBulkOpen(false);
+          const first = result.assignments[0];
+          if (first) {
+            const n = result.assignments.length;
+            announce(`${n} post${n > 1 ? 's' : ''} scheduled, the first ${formatWhen(first.scheduled_for, zone)}.`);
+            // Show the month of the first one.
+            const date = DateTime.fromISO(first.scheduled_for, { zone }).toISODate();
+            window.history.replaceState(null, '', `/calendar?view=dayGridMonth&date=${date}`);
+            setJump((j) => j + 1);
+          }
+          void client.invalidateQueries({ queryKey: keys.posts });
+        }}
+      />
     </>
   );
 }

@@ -10,6 +10,7 @@ const NAV = [
   { to: '/compose', label: 'Compose' },
   { to: '/calendar', label: 'Calendar' },
   { to: '/posts', label: 'Posts' },
+  { to: '/import', label: 'Import' },
   { to: '/accounts', label: 'Accounts' },
   { to: '/presets', label: 'Presets' },
   { to: '/settings', label: 'Settings' },

@@ -12,6 +12,16 @@ export function ErrorNote({ error, title }: { error: unknown; title?: string }) 
   );
 }
 
+/** A field's problem, read with it (aria-describedby) and announced when it appears. */
+export function FieldError({ id, message }: { id: string; message: string | null }) {
+  if (!message) return null;
+  return (
+    <p id={id} className="field-error" role="alert">
+      {message}
+    </p>
+  );
+}
+
 export function Loading({ what }: { what: string }) {
   return (
     <p className="muted" role="status">

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { useMe } from '../api/queries.ts';
+import type { Weekday } from '../api/types.ts';
 
 /**
  * Times are stored in UTC and shown in the user's zone: the Settings override when there is
@@ -67,3 +68,19 @@ export function localeFirstDay(): number {
     return 0;
   }
 }
+
+/** Every IANA zone the browser knows, sorted, with UTC, the browser's and `extra` (a saved one) always in. */
+export function allZones(...extra: (string | null | undefined)[]): string[] {
+  const zones = new Set(typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []);
+  zones.add('UTC');
+  zones.add(browserZone());
+  for (const z of extra) if (z) zones.add(z);
+  return [...zones].sort();
+}
+
+/** "Mon 14 Mar 2027, 09:00" for a wall-clock "YYYY-MM-DDTHH:mm" (as the server reports local times). */
+export function formatLocal(localTime: string): string {
+  return DateTime.fromISO(localTime, { zone: 'UTC' }).toLocaleString({ weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export const DAY_NAMES: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };

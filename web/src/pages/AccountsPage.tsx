@@ -6,6 +6,7 @@ import type { Account } from '../api/types.ts';
 import { ConfirmDialog } from '../components/Dialog.tsx';
 import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
+import { Link } from '../lib/router.tsx';
 import { formatWhen, useZone } from '../lib/zone.ts';
 
 /** Connected accounts: connect a webhook, disconnect, and reconnect the ones a network refused. */
@@ -63,6 +64,9 @@ export function AccountsPage() {
                 </p>
               )}
               <div className="actions">
+                <Link to={`/accounts/${encodeURIComponent(a.id)}/queue`} className="button small">
+                  Queue<span className="visually-hidden"> of {a.display_name}</span>
+                </Link>
                 {!a.is_active && a.platform === 'webhook' && (
                   <button type="button" className="button primary small" onClick={() => reconnect(a)}>
                     Reconnect

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState } from 'react';
-import { api } from '../api/client.ts';
+import { api, errorMessage } from '../api/client.ts';
 import { keys, postActions, useAccounts, usePlatforms, usePresets } from '../api/queries.ts';
 import type { Image, Post, PostInput } from '../api/types.ts';
 import { Counters } from '../components/Counters.tsx';
@@ -15,6 +15,9 @@ import { humanProblem, imageProblems, problemsFor } from '../lib/content-check.t
 import { Link, navigate } from '../lib/router.tsx';
 import { defaultTargets, type Targets, targetsBody } from '../lib/targets.ts';
 import { formatWhen, useZone } from '../lib/zone.ts';
+
+/** Errors handed from a new post's composer to its edit page (the post was saved, the action failed). */
+const carried = new Map<string, { error: unknown; title: string }>();
 
 interface Form {
   content: string;
@@ -49,7 +52,12 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
   const [form, setForm] = useState<Form | null>(null);
   const [scheduling, setScheduling] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // A new post saved before an action failed reopens as its edit page: the error comes along.
+  const [error, setError] = useState<unknown>(() => (editId ? (carried.get(editId)?.error ?? null) : null));
+  const [errorTitle, setErrorTitle] = useState(() => (editId ? (carried.get(editId)?.title ?? null) : null) ?? 'Not saved:');
+  useEffect(() => {
+    if (editId) carried.delete(editId);
+  }, [editId]);
   const [tried, setTried] = useState(false);
   const contentId = useId();
 
@@ -116,6 +124,7 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
       done(saved);
     } catch (err) {
       setError(err);
+      setErrorTitle(label === 'queue' ? 'Not queued:' : label === 'publish' ? 'Not published:' : 'Not saved:');
     } finally {
       setBusy(null);
     }
@@ -131,12 +140,32 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
       announce(`Scheduled for ${formatWhen(p.scheduled_for!, zone)}.`);
       navigate(`/posts/${p.id}`);
     });
+  /** Saves the draft, then puts it in the next free slot of its accounts' posting queues. */
+  const addToQueue = () =>
+    run('queue', async () => {
+      const saved = editing ? await postActions.update(editing.id, body()) : await postActions.create(body());
+      try {
+        return await postActions.queue(saved.id);
+      } catch (err) {
+        // Saved as a draft all the same: stay on it, with the reason shown.
+        const shown = new Error(`${errorMessage(err)} The post is saved as a draft.`);
+        if (!editing) {
+          carried.set(saved.id, { error: shown, title: 'Not queued:' });
+          navigate(`/posts/${saved.id}/edit`, { replace: true });
+        }
+        throw shown;
+      }
+    }, (p) => {
+      announce(`Added to the queue: goes out ${formatWhen(p.scheduled_for!, zone)}.`);
+      navigate(`/posts/${p.id}`);
+    });
   const publish = () =>
     run('publish', async () => {
       const saved = editing ? await postActions.update(editing.id, { ...body(), scheduled_for: null }) : await postActions.create(body());
       try {
         return await postActions.publish(saved.id);
       } catch (err) {
+        if (!editing) carried.set(saved.id, { error: err, title: 'Not published:' });
         navigate(`/posts/${saved.id}/edit`, { replace: true });
         throw err;
       }
@@ -182,11 +211,16 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
               </ul>
             )}
           </div>
-          {!scheduling && <ErrorNote error={error} title="Not saved:" />}
+          {!scheduling && <ErrorNote error={error} title={errorTitle} />}
           <div className="actions stack-on-phone">
             <button type="button" className="button primary" disabled={busy !== null} onClick={() => { setTried(true); if (problems.length === 0) setScheduling(true); }}>
               {isScheduled ? 'Reschedule…' : 'Schedule…'}
             </button>
+            {!isScheduled && (
+              <button type="button" className="button" disabled={busy !== null} onClick={() => void addToQueue()}>
+                {busy === 'queue' ? 'Adding…' : 'Add to queue'}
+              </button>
+            )}
             <button type="submit" className="button" disabled={busy !== null}>
               {busy === 'save' ? 'Saving…' : isScheduled ? 'Save changes' : 'Save draft'}
             </button>

@@ -21,6 +21,7 @@ export function PostDetailPage({ id }: { id: string }) {
   const cancel = usePostMutation(() => postActions.cancel(id));
   const publish = usePostMutation(() => postActions.publish(id));
   const schedule = usePostMutation((iso: string) => postActions.schedule(id, iso));
+  const queue = usePostMutation(() => postActions.queue(id));
   const [deleteError, setDeleteError] = useState<unknown>(null);
 
   if (post.isPending) return (<><PageTitle>Post</PageTitle><Loading what="the post" /></>);
@@ -52,6 +53,16 @@ export function PostDetailPage({ id }: { id: string }) {
       <div className="actions wrap" role="group" aria-label="Actions">
         {editable && <Link to={`/posts/${id}/edit`} className="button primary">Edit</Link>}
         {editable && <button type="button" className="button" onClick={() => setDialog('schedule')}>{p.status === 'scheduled' ? 'Reschedule…' : 'Schedule…'}</button>}
+        {p.status === 'draft' && (
+          <button
+            type="button"
+            className="button"
+            disabled={queue.isPending}
+            onClick={() => queue.mutate(undefined, { onSuccess: (saved) => announce(`Added to the queue: goes out ${formatWhen(saved.scheduled_for!, zone)}.`) })}
+          >
+            {queue.isPending ? 'Adding…' : 'Add to queue'}
+          </button>
+        )}
         {p.status === 'scheduled' && (
           <button type="button" className="button" disabled={cancel.isPending} onClick={() => cancel.mutate(undefined, { onSuccess: () => announce('Unscheduled: the post is a draft again.') })}>
             Cancel schedule
@@ -70,7 +81,7 @@ export function PostDetailPage({ id }: { id: string }) {
         <Link to={`/compose?from=${id}`} className="button">Duplicate</Link>
         {p.status !== 'publishing' && <button type="button" className="button danger" onClick={() => setDialog('delete')}>Delete</button>}
       </div>
-      <ErrorNote error={retry.error ?? cancel.error ?? publish.error ?? deleteError} />
+      <ErrorNote error={retry.error ?? cancel.error ?? publish.error ?? queue.error ?? deleteError} />
 
       <section className="panel stack" aria-labelledby="content-title">
         <h2 id="content-title" className="h3">Content</h2>

@@ -7,7 +7,7 @@ import type { Me } from '../api/types.ts';
 import { ApiKeysSection } from '../components/ApiKeysSection.tsx';
 import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
-import { browserZone, zoneLabel } from '../lib/zone.ts';
+import { allZones, browserZone, zoneLabel } from '../lib/zone.ts';
 
 /** Settings: the time zone (detected from the browser, or overridden) and API keys. */
 export function SettingsPage() {
@@ -28,14 +28,6 @@ export function SettingsPage() {
       )}
     </>
   );
-}
-
-function allZones(current: string | null): string[] {
-  const zones = new Set(typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []);
-  zones.add('UTC');
-  zones.add(browserZone());
-  if (current) zones.add(current);
-  return [...zones].sort();
 }
 
 function TimeZoneSection({ me }: { me: Me }) {
