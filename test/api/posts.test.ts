@@ -383,7 +383,7 @@ describe.each(await dialects())('posts API on %s', (dialect) => {
     // The error names the field as the request spelled it.
     const segTooLong = await t.request('POST', '/v1/posts', { content: 'ok', accounts: [acc], thread: [{ content: 'y'.repeat(100_001) }] });
     expectErrorBody(segTooLong, 422, 'validation_failed');
-    expect(segTooLong.json.details.field).toBe('thread[0].content');
+    expect(segTooLong.json.details).toMatchObject({ field: 'thread[0].content', platform: 'webhook', limit: 100_000, count: 100_001 });
     expectErrorBody(await t.request('POST', '/v1/posts', { content: 'ok', accounts: [acc], thread: 'one' }), 400, 'bad_request');
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../../app.js';
+import { DomainError } from '../../core/errors.js';
 import { userIdOf } from '../auth.js';
 import { presentPost } from '../presenters.js';
 import { errorResponses, IdParams } from '../schemas/common.schemas.js';
@@ -20,7 +21,7 @@ export function postRoutes(server: TypedServer, { services }: App) {
   }, async (request, reply) => {
     const { thread, segments, ...rest } = request.body;
     const userId = userIdOf(request);
-    const post = await posts.create(userId, { ...rest, segments: segments ?? thread });
+    const post = await spelledAs(segments === undefined && thread !== undefined, () => posts.create(userId, { ...rest, segments: segments ?? thread }));
     return reply.code(201).send(await view(userId, post.id));
   });
 
@@ -57,7 +58,7 @@ export function postRoutes(server: TypedServer, { services }: App) {
   }, async (request) => {
     const { thread, segments, ...rest } = request.body;
     const userId = userIdOf(request);
-    await posts.update(userId, request.params.id, { ...rest, segments: segments ?? thread });
+    await spelledAs(segments === undefined && thread !== undefined, () => posts.update(userId, request.params.id, { ...rest, segments: segments ?? thread }));
     return view(userId, request.params.id);
   });
 
@@ -110,4 +111,17 @@ export function postRoutes(server: TypedServer, { services }: App) {
     await posts.retry(userId, request.params.id, request.body.accounts);
     return reply.code(202).send(await view(userId, request.params.id));
   });
+}
+
+/** An error about `segments` names the field as the request spelled it when it used the `thread` alias. */
+async function spelledAs<T>(usedThread: boolean, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const field = err instanceof DomainError ? err.details.field : undefined;
+    if (!usedThread || typeof field !== 'string' || !field.startsWith('segments')) throw err;
+    const rename = (text: string) => text.replaceAll('segments', 'thread');
+    const details = { ...(err as DomainError).details, field: rename(field) };
+    throw new DomainError((err as DomainError).code, rename((err as DomainError).message), details);
+  }
 }
