@@ -23,6 +23,7 @@ export class Receiver {
   private server = http.createServer((req, res) => this.handle(req, res));
   private counter = 0;
   private hanging = new Set<http.ServerResponse>();
+  private responder: ((req: ReceivedRequest) => Answer | undefined) | undefined;
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +41,14 @@ export class Receiver {
 
   setFallback(answer: Answer): void {
     this.fallback = answer;
+  }
+
+  /**
+   * Decides every answer with `fn` (ahead of the scripts and the fallback; `undefined` falls
+   * through to them), e.g. a random storm of errors or a random delay on every request.
+   */
+  respondWith(fn: ((req: ReceivedRequest) => Answer | undefined) | undefined): void {
+    this.responder = fn;
   }
 
   on(path: string): ReceivedRequest[] {
@@ -71,9 +80,10 @@ export class Receiver {
       try {
         json = JSON.parse(body);
       } catch {}
-      this.requests.push({ path, headers: req.headers, body, json, at: Date.now() });
+      const received: ReceivedRequest = { path, headers: req.headers, body, json, at: Date.now() };
+      this.requests.push(received);
       const queue = this.scripts.get(path);
-      const answer = queue?.length ? queue.shift()! : this.fallback;
+      const answer = this.responder?.(received) ?? (queue?.length ? queue.shift()! : this.fallback);
       if (answer === 'hang') {
         this.hanging.add(res);
         return;
