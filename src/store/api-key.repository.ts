@@ -1,7 +1,20 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiKeysTable, Database } from './schema.js';
 
 type Db = Kysely<Database>;
+
+function toRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    keyHint: row.key_hint,
+    scopes: JSON.parse(row.scopes),
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
 
 export interface ApiKeyRecord {
   id: string;
@@ -33,17 +46,7 @@ export async function insertApiKey(db: Db, key: ApiKeyRecord, keyHash: string): 
 
 export async function findApiKeyByHash(db: Db, keyHash: string): Promise<ApiKeyRecord | undefined> {
   const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    keyHint: row.key_hint,
-    scopes: JSON.parse(row.scopes),
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  };
+  return row ? toRecord(row) : undefined;
 }
 
 export async function touchApiKey(db: Db, id: string, at: number): Promise<void> {
@@ -53,16 +56,7 @@ export async function touchApiKey(db: Db, id: string, at: number): Promise<void>
 /** The user's keys, newest first, revoked ones included (the hash never leaves the store). */
 export async function listApiKeys(db: Db, userId: string): Promise<ApiKeyRecord[]> {
   const rows = await db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-  return rows.map((row) => ({
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    keyHint: row.key_hint,
-    scopes: JSON.parse(row.scopes),
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  }));
+  return rows.map(toRecord);
 }
 
 /** Revokes one of the user's keys; false when the user has no such key. Revoking twice keeps the first time. */
