@@ -107,16 +107,7 @@ export class PostService {
       accountIds: row.accounts.map((a) => a.id),
     }));
     const deliveries = posts.flatMap((post, i) =>
-      post.scheduledFor === null
-        ? []
-        : rows[i]!.accounts.map((account, k) => ({
-            id: newId(ID_PREFIX.delivery, now),
-            postId: post.id,
-            accountId: account.id,
-            platform: account.platform,
-            dueAt: post.scheduledFor! + k * post.staggerMinutes * 60_000,
-            now,
-          })),
+      post.scheduledFor === null ? [] : deliveriesFor(post.id, rows[i]!.accounts, post.scheduledFor, post.staggerMinutes, now),
     );
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await insertPostsBatch(trx, posts);
@@ -252,24 +243,11 @@ export class PostService {
         const post = posts.get(item.id);
         if (!post) throw notFound('Post', item.id);
         if (!isEditable(post.status)) throw notEditable(post.status, 'scheduled', item.id);
-        const targets = post.accountIds.flatMap((id) => {
-          const a = accounts.get(id);
-          return a && !a.deleted ? [a] : [];
-        });
+        const targets = connectedAccounts(post.accountIds, accounts);
         if (targets.length === 0) throw validationFailed('accounts', `Post ${item.id} has no connected account to publish to.`, { post_id: item.id });
         this.checkActive(targets);
         this.checkRules(post, targets);
-        const stagger = staggerMinutes ?? post.staggerMinutes;
-        targets.forEach((account, k) =>
-          deliveries.push({
-            id: newId(ID_PREFIX.delivery, now),
-            postId: post.id,
-            accountId: account.id,
-            platform: account.platform,
-            dueAt: item.at + k * stagger * 60_000,
-            now,
-          }),
-        );
+        deliveries.push(...deliveriesFor(post.id, targets, item.at, staggerMinutes ?? post.staggerMinutes, now));
       }
       await deleteUntouchedDeliveriesOfPosts(trx, ids);
       await setScheduledTimes(trx, items, now, staggerMinutes);
@@ -306,27 +284,11 @@ export class PostService {
   }
 
   private async createDeliveries(trx: Db, post: Pick<PostRecord, 'id' | 'staggerMinutes'>, accounts: AccountRecord[], firstDueAt: number) {
-    const now = this.ctx.clock.now();
-    await insertDeliveries(
-      trx,
-      accounts.map((account, i) => ({
-        id: newId(ID_PREFIX.delivery, now),
-        postId: post.id,
-        accountId: account.id,
-        platform: account.platform,
-        // "Space out your posts": each further network goes out stagger_minutes later.
-        dueAt: firstDueAt + i * post.staggerMinutes * 60_000,
-        now,
-      })),
-    );
+    await insertDeliveries(trx, deliveriesFor(post.id, accounts, firstDueAt, post.staggerMinutes, this.ctx.clock.now()));
   }
 
   private async accountsOf(db: Db, ids: string[]): Promise<AccountRecord[]> {
-    const map = await findAccountsByIds(db, ids);
-    return ids.flatMap((id) => {
-      const a = map.get(id);
-      return a && !a.deleted ? [a] : [];
-    });
+    return connectedAccounts(ids, await findAccountsByIds(db, ids));
   }
 
   private checkActive(accounts: AccountRecord[]) {
@@ -381,6 +343,26 @@ export class PostService {
     if (at >= LATEST_TIME) throw validationFailed('scheduled_for', 'scheduled_for must be before the year 10000.');
     return at;
   }
+}
+
+/** One delivery per account; "space out your posts": each further network goes out stagger minutes later. */
+function deliveriesFor(postId: string, accounts: AccountRecord[], firstDueAt: number, staggerMinutes: number, now: number): NewDelivery[] {
+  return accounts.map((account, i) => ({
+    id: newId(ID_PREFIX.delivery, now),
+    postId,
+    accountId: account.id,
+    platform: account.platform,
+    dueAt: firstDueAt + i * staggerMinutes * 60_000,
+    now,
+  }));
+}
+
+/** The accounts among `ids`, in that order, that are still connected. */
+function connectedAccounts(ids: string[], accounts: Map<string, AccountRecord & { deleted: boolean }>): AccountRecord[] {
+  return ids.flatMap((id) => {
+    const a = accounts.get(id);
+    return a && !a.deleted ? [a] : [];
+  });
 }
 
 function checkText(content: string): string {
