@@ -1,9 +1,11 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/time.js';
-import { PlatformRegistry } from './platforms/registry.js';
+import { createPlatformRegistry, type PlatformRegistry } from './platforms/registry.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { TokenRefresher } from './scheduler/token-refresher.js';
 import { AccountService } from './services/account.service.js';
+import { OAuthService } from './services/oauth.service.js';
 import { BulkScheduleService } from './services/bulk-schedule.service.js';
 import { CsvImportService } from './services/csv-import/csv-import.service.js';
 import { PostingQueueService } from './services/posting-queue.service.js';
@@ -21,6 +23,7 @@ export interface Services {
   posts: PostService;
   postQueries: PostQueries;
   accounts: AccountService;
+  oauth: OAuthService;
   presets: PresetService;
   users: UserService;
   bulk: BulkScheduleService;
@@ -59,7 +62,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config,
     store,
     clock: options.clock ?? systemClock,
-    platforms: options.platforms ?? new PlatformRegistry(),
+    platforms: options.platforms ?? createPlatformRegistry(config),
     secrets: SecretBox.fromConfig(config.secretKey, config.dataDir),
     due: createDueNotifier(store, (err) => logger.warn({ err }, 'due notifications interrupted; reconnecting')),
     metrics: createMetrics(),
@@ -74,6 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     posts,
     postQueries: new PostQueries(ctx),
     accounts,
+    oauth: new OAuthService(ctx, accounts),
     presets,
     users,
     bulk: new BulkScheduleService(ctx, posts, users),
@@ -81,9 +85,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     imports: new CsvImportService(ctx, posts, presets, queues, users),
   };
   let scheduler: Scheduler | undefined;
+  let refresher: TokenRefresher | undefined;
   if (options.worker) {
     scheduler = new Scheduler(ctx, { recoverAllOrphansOnStart: store.dialect === 'sqlite' });
     await scheduler.start();
+    refresher = new TokenRefresher(ctx);
+    refresher.start();
   }
   return {
     ctx,
@@ -91,6 +98,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     scheduler,
     async close() {
       await scheduler?.stop();
+      await refresher?.stop();
       await ctx.due.close();
       await store.close();
     },

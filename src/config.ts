@@ -17,6 +17,20 @@ export interface Config {
   logLevel: string;
   /** How many deliveries one worker publishes at the same time. */
   workerConcurrency: number;
+  /** The address people reach this server at: OAuth callbacks are built from it. */
+  publicUrl: string;
+  networks: NetworkConfig;
+}
+
+/**
+ * App credentials of each network (README, "Connecting networks"), and base URLs that only tests
+ * and benchmarks change, to publish to local servers that answer as the networks do.
+ */
+export interface NetworkConfig {
+  x: { clientId?: string; clientSecret?: string; apiUrl?: string; authorizeUrl?: string };
+  linkedin: { clientId?: string; clientSecret?: string; apiUrl?: string; oauthUrl?: string };
+  threads: { appId?: string; appSecret?: string; apiUrl?: string; authorizeUrl?: string };
+  bluesky: { service?: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -35,6 +49,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`"${v}" is not a positive whole number`);
     return n;
+  };
+  const httpUrl = (v: string) => {
+    if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(v)) throw new Error(`"${v}" is not an http(s) URL`);
+    return v.replace(/\/+$/, '');
   };
   const bool = (v: string) => {
     if (/^(true|1|yes)$/i.test(v)) return true;
@@ -58,7 +76,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: read('OCTOPOST_RATE_LIMIT', 1000, positiveInt),
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: read('OCTOPOST_WORKER_CONCURRENCY', 64, positiveInt),
+    publicUrl: read('OCTOPOST_PUBLIC_URL', '', httpUrl),
+    networks: {
+      x: defined({ clientId: env.OCTOPOST_X_CLIENT_ID, clientSecret: env.OCTOPOST_X_CLIENT_SECRET, apiUrl: env.OCTOPOST_X_API_URL, authorizeUrl: env.OCTOPOST_X_AUTHORIZE_URL }),
+      linkedin: defined({
+        clientId: env.OCTOPOST_LINKEDIN_CLIENT_ID,
+        clientSecret: env.OCTOPOST_LINKEDIN_CLIENT_SECRET,
+        apiUrl: env.OCTOPOST_LINKEDIN_API_URL,
+        oauthUrl: env.OCTOPOST_LINKEDIN_OAUTH_URL,
+      }),
+      threads: defined({
+        appId: env.OCTOPOST_THREADS_APP_ID,
+        appSecret: env.OCTOPOST_THREADS_APP_SECRET,
+        apiUrl: env.OCTOPOST_THREADS_API_URL,
+        authorizeUrl: env.OCTOPOST_THREADS_AUTHORIZE_URL,
+      }),
+      bluesky: defined({ service: env.OCTOPOST_BLUESKY_SERVICE }),
+    },
   };
+  if (!config.publicUrl) config.publicUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push('DATABASE_URL: only postgres:// URLs are supported (leave it unset for the embedded SQLite)');
   }
@@ -66,4 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.publishTimeoutMs <= 0) problems.push('OCTOPOST_PUBLISH_TIMEOUT: must be above zero');
   if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+/** Leaves out unset (or empty) variables, so adapters keep their defaults. */
+function defined<T extends Record<string, string | undefined>>(values: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as { [K in keyof T]?: string };
 }

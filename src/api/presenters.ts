@@ -1,3 +1,5 @@
+import type { PlatformRegistry } from '../platforms/registry.js';
+import { rulesOf } from '../platforms/platform.js';
 import { toIso } from '../core/time.js';
 import type { AccountRecord } from '../store/account.repository.js';
 import type { DeliveryRecord } from '../store/delivery.repository.js';
@@ -44,6 +46,8 @@ function presentDelivery(d: DeliveryRecord, view: PostView) {
     post_id: d.remoteId,
     post_url: d.remoteUrl,
     published_at: toIso(d.publishedAt),
+    waiting_for: d.blocked ? d.crossLinkFrom : null,
+    detail: d.detail,
     ...(history && { history }),
   };
 }
@@ -67,7 +71,9 @@ function platformResults(deliveries: DeliveryRecord[]) {
   return results;
 }
 
-export function presentAccount(a: AccountRecord) {
+export function presentAccount(a: AccountRecord, platforms: PlatformRegistry) {
+  const adapter = platforms.get(a.platform);
+  const rules = adapter ? rulesOf(adapter, a.meta) : { maxLength: 0, maxImages: 0, supportsSegments: false };
   return {
     id: a.id,
     platform: a.platform,
@@ -76,6 +82,15 @@ export function presentAccount(a: AccountRecord) {
     display_name: a.displayName,
     avatar_url: a.avatarUrl,
     is_active: a.isActive,
+    inactive_reason: a.isActive ? null : (a.inactiveReason ?? 'The network refused the credentials; reconnect the account.'),
+    token_expires_at: toIso(a.tokenExpiresAt),
+    rules: {
+      max_length: rules.maxLength,
+      max_images: rules.maxImages,
+      supports_segments: rules.supportsSegments,
+      counting: rules.counting ?? 'graphemes',
+      url_length: rules.urlLength ?? null,
+    },
     connected_at: toIso(a.connectedAt)!,
     last_used_at: toIso(a.lastUsedAt),
   };

@@ -5,6 +5,9 @@ import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository
 import type { PublishPayload } from '../store/post.repository.js';
 import type { Outcome } from '../store/queue.repository.js';
 import type { AppContext } from '../services/context.js';
+import { CredentialService } from '../services/credentials.service.js';
+import { saveDeliveryProgress } from '../store/delivery.repository.js';
+import { crossLinkedContent } from './cross-link.js';
 
 export interface AttemptResult {
   outcome: Outcome;
@@ -35,6 +38,7 @@ export async function attemptDelivery(
     return permanent('reconnect_required', `The ${delivery.platform} account ${account.displayName} must be reconnected; nothing was sent.`, true);
   }
 
+  const credentialService = new CredentialService(ctx);
   const seconds = Math.round(ctx.config.publishTimeoutMs / 1000);
   // One controller per attempt, cleaned up after: AbortSignal.any() keeps every signal it ever
   // combined alive on Node 20 (nodejs/node#55351), a leak of one entry per attempt.
@@ -44,17 +48,30 @@ export async function attemptDelivery(
   shutdownSignal.addEventListener('abort', abort, { once: true });
   const signal = controller.signal;
   let outcome: PublishOutcome;
+  let detail: string | null = null;
   try {
-    outcome = await adapter.publish({
-      deliveryId: delivery.id,
-      postId: post.id,
-      content: post.content,
-      media: post.media,
-      segments: post.segments,
-      scheduledFor: toIso(post.scheduledFor),
-      credentials: openCredentials(ctx, account.credentials),
-      signal,
-    });
+    const credentials = account.tokenExpiresAt === null ? openCredentials(ctx, account.credentials) : await credentialService.fresh(account, signal);
+    if (credentials instanceof Error) {
+      outcome = { kind: 'failed', error: { code: credentials.permanent ? 'reconnect_required' : 'refresh_failed', message: credentials.message, permanent: credentials.permanent, reconnect: credentials.permanent } };
+    } else {
+      const linked = await crossLinkedContent(ctx, delivery, post);
+      detail = linked.detail;
+      outcome = await adapter.publish({
+        deliveryId: delivery.id,
+        postId: post.id,
+        attempt: delivery.attempts,
+        content: linked.content,
+        media: post.media,
+        segments: post.segments,
+        scheduledFor: toIso(post.scheduledFor),
+        credentials,
+        account: { platformUserId: account.platformUserId, username: account.username, meta: account.meta },
+        progress: delivery.progress,
+        saveProgress: (progress) => saveDeliveryProgress(ctx.store.db, delivery.id, delivery.lockedBy ?? '', progress),
+        saveCredentials: (renewed, expiresAt) => credentialService.save(account.id, adapter, renewed, expiresAt),
+        signal,
+      });
+    }
   } catch (err) {
     // An adapter that throws has not told us whether the post went out: treat it as ambiguous.
     ctx.logger.error({ err, delivery: delivery.id }, 'platform adapter threw');
@@ -73,7 +90,7 @@ export async function attemptDelivery(
   const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, adapter.deduplicates);
   const wire = outcome.kind;
   if (step.next === 'published' && outcome.kind === 'published') {
-    return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl } };
+    return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl, detail } };
   }
   const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
   const reconnect = error.reconnect === true;

@@ -10,7 +10,9 @@ import {
   softDeleteAccount,
 } from '../store/account.repository.js';
 import { detachAccountFromQueue } from '../store/delivery.repository.js';
+import type { ConnectedAccount, PlatformAdapter } from '../platforms/platform.js';
 import type { AppContext } from './context.js';
+import { onAppClock, refreshTime } from './credentials.service.js';
 
 export class AccountService {
   constructor(private readonly ctx: AppContext) {}
@@ -25,34 +27,52 @@ export class AccountService {
     return account;
   }
 
-  /**
-   * Connects an account that needs no browser (webhook, app passwords, pasted tokens).
-   * Connecting the same platform identity again updates it in place and reactivates it, so a
-   * "reconnect" keeps the account's id and the posts that name it.
-   */
+  /** Connects an account that needs no browser (webhook, app passwords, pasted tokens). */
   async connect(userId: string, body: Record<string, unknown>): Promise<{ account: AccountRecord; created: boolean }> {
     const platformName = body.platform;
     if (typeof platformName !== 'string') throw validationFailed('platform', 'platform is required.');
-    const adapter = this.ctx.platforms.get(platformName);
-    if (!adapter) {
-      throw validationFailed('platform', `Unknown platform "${platformName}". Known: ${this.ctx.platforms.names().join(', ')}.`);
+    const adapter = this.adapter(platformName);
+    if (!adapter.connectSchema || !adapter.connect) {
+      throw validationFailed('platform', `${platformName} accounts are connected in the browser: open GET /v1/accounts/connect/${platformName}.`);
     }
     const { platform: _platform, ...rest } = body;
     const parsed = adapter.connectSchema.safeParse(rest);
     if (!parsed.success) throw zodToDomain(parsed.error);
-    const connected = await adapter.connect(parsed.data, { blockPrivateUrls: this.ctx.config.blockPrivateUrls });
+    const connected = await adapter.connect(parsed.data, { blockPrivateUrls: this.ctx.config.blockPrivateUrls, signal: AbortSignal.timeout(30_000) });
+    return this.store(userId, adapter, connected);
+  }
+
+  adapter(platformName: string): PlatformAdapter<any> {
+    const adapter = this.ctx.platforms.get(platformName);
+    if (!adapter) {
+      throw validationFailed('platform', `Unknown platform "${platformName}". Known: ${this.ctx.platforms.names().join(', ')}.`);
+    }
+    return adapter;
+  }
+
+  /**
+   * Stores a connected account (from a connect body or an OAuth callback). Connecting the same
+   * platform identity again updates it in place and reactivates it, so a "reconnect" keeps the
+   * account's id and the posts that name it.
+   */
+  async store(userId: string, adapter: PlatformAdapter<any>, connected: ConnectedAccount): Promise<{ account: AccountRecord; created: boolean }> {
     const now = this.ctx.clock.now();
     const sealed = this.ctx.secrets.seal(connected.credentials);
+    const expiresAt = onAppClock(connected.expiresAt, now);
+    const fields = {
+      credentials: sealed,
+      username: connected.username,
+      displayName: connected.displayName,
+      avatarUrl: connected.avatarUrl,
+      meta: connected.meta ?? {},
+      tokenExpiresAt: expiresAt,
+      refreshAt: refreshTime(adapter, expiresAt),
+    };
     const existing = (await listAccounts(this.ctx.store.db, userId)).find(
       (a) => a.platform === adapter.name && a.platformUserId === connected.platformUserId,
     );
     if (existing) {
-      await refreshAccountConnection(this.ctx.store.db, existing.id, {
-        credentials: sealed,
-        username: connected.username,
-        displayName: connected.displayName,
-        avatarUrl: connected.avatarUrl,
-      });
+      await refreshAccountConnection(this.ctx.store.db, existing.id, fields);
       return { account: await this.get(userId, existing.id), created: false };
     }
     const account: AccountRecord = {
@@ -60,13 +80,11 @@ export class AccountService {
       userId,
       platform: adapter.name,
       platformUserId: connected.platformUserId,
-      username: connected.username,
-      displayName: connected.displayName,
-      avatarUrl: connected.avatarUrl,
       isActive: true,
-      credentials: sealed,
       connectedAt: now,
       lastUsedAt: null,
+      inactiveReason: null,
+      ...fields,
     };
     await insertAccount(this.ctx.store.db, account);
     return { account, created: true };

@@ -1,6 +1,8 @@
+import { DEFAULT_CROSS_LINK_TEMPLATE } from '../core/cross-link.js';
 import { validationFailed } from '../core/errors.js';
 import { isSystemPresetId, SYSTEM_PRESETS } from '../core/system-presets.js';
 import { type AccountRecord, listAccounts } from '../store/account.repository.js';
+import type { CrossLink } from '../store/post.repository.js';
 import { findPreset } from '../store/preset.repository.js';
 import type { AppContext } from './context.js';
 
@@ -80,4 +82,17 @@ function pickPlatforms(ctx: AppContext, names: string[], active: AccountRecord[]
     }
     return matches[0]!;
   });
+}
+
+/**
+ * The preset's cross-link settings for a post going to `accounts`, when the preset asks for one
+ * and one of the accounts is on its primary platform (else none: nothing to link to).
+ */
+export async function crossLinkFor(ctx: AppContext, userId: string, sel: TargetSelection, accounts: AccountRecord[]): Promise<CrossLink | null> {
+  if (sel.preset_id === undefined || isSystemPresetId(sel.preset_id)) return null;
+  const preset = await findPreset(ctx.store.db, userId, sel.preset_id);
+  if (!preset?.crossLinkEnabled || !preset.primaryPlatform) return null;
+  const primary = accounts.find((a) => a.platform === preset.primaryPlatform);
+  if (!primary || accounts.length < 2) return null;
+  return { primaryAccountId: primary.id, primaryPlatform: primary.platform, template: preset.crossLinkTemplate ?? DEFAULT_CROSS_LINK_TEMPLATE };
 }

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import { checkContent, type ContentProblem } from '../core/content-rules.js';
+import { LINK_PLACEHOLDER, withCrossLink } from '../core/cross-link.js';
 import { conflict, DomainError, notFound, validationFailed } from '../core/errors.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import { isEditable, type PostStatus } from '../core/statuses.js';
 import { parseInstant } from '../core/time.js';
+import { rulesOf } from '../platforms/platform.js';
 import { checkPublicUrl } from '../platforms/url-guard.js';
 import { findAccountsByIds, type AccountRecord } from '../store/account.repository.js';
 import {
@@ -16,6 +18,7 @@ import {
   requeueFinishedDeliveries,
 } from '../store/delivery.repository.js';
 import {
+  type CrossLink,
   deletePost,
   findPost,
   findPostsByIds,
@@ -28,7 +31,7 @@ import {
 } from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
-import { resolveTargets, type TargetSelection } from './post-targets.js';
+import { crossLinkFor, resolveTargets, type TargetSelection } from './post-targets.js';
 
 export interface PostDraftInput extends TargetSelection {
   content?: string | undefined;
@@ -63,6 +66,7 @@ export class PostService {
   async create(userId: string, input: PostDraftInput & { content: string }): Promise<PostRecord> {
     const now = this.ctx.clock.now();
     const accounts = await resolveTargets(this.ctx, userId, input);
+    const crossLink = await crossLinkFor(this.ctx, userId, input, accounts);
     if (input.media) await this.checkMedia(input.media);
     const post = {
       id: newId(ID_PREFIX.post, now),
@@ -77,6 +81,7 @@ export class PostService {
       createdAt: now,
       updatedAt: now,
       accountIds: accounts.map((a) => a.id),
+      crossLink,
     };
     this.checkRules(post, accounts);
     await this.ctx.store.db.transaction().execute(async (trx) => {
@@ -105,9 +110,10 @@ export class PostService {
       createdAt: now,
       updatedAt: now,
       accountIds: row.accounts.map((a) => a.id),
+      crossLink: null,
     }));
     const deliveries = posts.flatMap((post, i) =>
-      post.scheduledFor === null ? [] : deliveriesFor(post.id, rows[i]!.accounts, post.scheduledFor, post.staggerMinutes, now),
+      post.scheduledFor === null ? [] : deliveriesFor(post, rows[i]!.accounts, post.scheduledFor, post.staggerMinutes, now),
     );
     await this.ctx.store.db.transaction().execute(async (trx) => {
       await insertPostsBatch(trx, posts);
@@ -129,6 +135,8 @@ export class PostService {
     const now = this.ctx.clock.now();
     const targetsChanged = input.accounts !== undefined || input.platforms !== undefined || input.preset_id !== undefined;
     const newAccounts = targetsChanged ? await resolveTargets(this.ctx, userId, input) : undefined;
+    // New targets bring the preset's cross-link settings, or none when picked by account or platform.
+    const newCrossLink = newAccounts ? await crossLinkFor(this.ctx, userId, input, newAccounts) : undefined;
     if (input.media) await this.checkMedia(input.media);
     const scheduledFor =
       input.scheduled_for === undefined ? undefined : input.scheduled_for === null ? null : this.futureTime(input.scheduled_for);
@@ -143,6 +151,7 @@ export class PostService {
         staggerMinutes: input.stagger_minutes !== undefined ? checkStagger(input.stagger_minutes) : current.staggerMinutes,
         scheduledFor: scheduledFor !== undefined ? scheduledFor : current.scheduledFor,
         accountIds: newAccounts ? newAccounts.map((a) => a.id) : current.accountIds,
+        crossLink: newCrossLink !== undefined ? newCrossLink : current.crossLink,
       };
       const accounts = newAccounts ?? (await this.accountsOf(trx, next.accountIds));
       this.checkRules(next, accounts);
@@ -153,6 +162,7 @@ export class PostService {
         platformOptions: next.platformOptions,
         staggerMinutes: next.staggerMinutes,
         scheduledFor: next.scheduledFor,
+        crossLink: next.crossLink,
         updatedAt: now,
       });
       if (newAccounts) await replacePostAccounts(trx, id, next.accountIds);
@@ -247,7 +257,7 @@ export class PostService {
         if (targets.length === 0) throw validationFailed('accounts', `Post ${item.id} has no connected account to publish to.`, { post_id: item.id });
         this.checkActive(targets);
         this.checkRules(post, targets);
-        deliveries.push(...deliveriesFor(post.id, targets, item.at, staggerMinutes ?? post.staggerMinutes, now));
+        deliveries.push(...deliveriesFor(post, targets, item.at, staggerMinutes ?? post.staggerMinutes, now));
       }
       await deleteUntouchedDeliveriesOfPosts(trx, ids);
       await setScheduledTimes(trx, items, now, staggerMinutes);
@@ -283,8 +293,8 @@ export class PostService {
     return post;
   }
 
-  private async createDeliveries(trx: Db, post: Pick<PostRecord, 'id' | 'staggerMinutes'>, accounts: AccountRecord[], firstDueAt: number) {
-    await insertDeliveries(trx, deliveriesFor(post.id, accounts, firstDueAt, post.staggerMinutes, this.ctx.clock.now()));
+  private async createDeliveries(trx: Db, post: Pick<PostRecord, 'id' | 'staggerMinutes' | 'crossLink'>, accounts: AccountRecord[], firstDueAt: number) {
+    await insertDeliveries(trx, deliveriesFor(post, accounts, firstDueAt, post.staggerMinutes, this.ctx.clock.now()));
   }
 
   private async accountsOf(db: Db, ids: string[]): Promise<AccountRecord[]> {
@@ -301,18 +311,29 @@ export class PostService {
     }
   }
 
-  /** Content limits of every selected platform: what would stop this post from going out. */
-  contentProblems(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]): ContentProblem[] {
+  /**
+   * Content limits of every selected account (a Mastodon instance has its own): what would stop
+   * this post from going out. Accounts that will carry a cross-link are checked with it added.
+   */
+  contentProblems(post: Pick<PostRecord, 'content' | 'segments' | 'media'> & { crossLink?: CrossLink | null }, accounts: AccountRecord[]): ContentProblem[] {
     const problems: ContentProblem[] = [];
-    for (const platform of new Set(accounts.map((a) => a.platform))) {
-      const adapter = this.ctx.platforms.get(platform);
-      if (adapter) problems.push(...checkContent(platform, adapter.rules, post));
+    const checked = new Set<string>();
+    for (const account of accounts) {
+      const adapter = this.ctx.platforms.get(account.platform);
+      if (!adapter) continue;
+      const rules = rulesOf(adapter, account.meta);
+      const link = post.crossLink && post.crossLink.primaryAccountId !== account.id ? post.crossLink : null;
+      const key = `${account.platform}|${JSON.stringify(rules)}|${link ? 'linked' : ''}`;
+      if (checked.has(key)) continue;
+      checked.add(key);
+      const content = link ? withCrossLink(post.content, link.template, link.primaryPlatform, LINK_PLACEHOLDER) : post.content;
+      problems.push(...checkContent(account.platform, rules, { ...post, content }));
     }
     return problems;
   }
 
   /** Checked before anything is stored or sent: a 422 naming the platform, the limit and the count. */
-  private checkRules(post: Pick<PostRecord, 'content' | 'segments' | 'media'>, accounts: AccountRecord[]) {
+  private checkRules(post: Pick<PostRecord, 'content' | 'segments' | 'media' | 'crossLink'>, accounts: AccountRecord[]) {
     const problems = this.contentProblems(post, accounts);
     const first = problems[0];
     if (first) {
@@ -345,16 +366,30 @@ export class PostService {
   }
 }
 
-/** One delivery per account; "space out your posts": each further network goes out stagger minutes later. */
-function deliveriesFor(postId: string, accounts: AccountRecord[], firstDueAt: number, staggerMinutes: number, now: number): NewDelivery[] {
-  return accounts.map((account, i) => ({
+/**
+ * One delivery per account; "space out your posts": each further network goes out stagger minutes
+ * later. With a cross-link, the primary goes first and the others wait for it to finish.
+ */
+function deliveriesFor(
+  post: Pick<PostRecord, 'id' | 'crossLink'>,
+  accounts: AccountRecord[],
+  firstDueAt: number,
+  staggerMinutes: number,
+  now: number,
+): NewDelivery[] {
+  const primary = post.crossLink ? accounts.find((a) => a.id === post.crossLink!.primaryAccountId) : undefined;
+  const ordered = primary ? [primary, ...accounts.filter((a) => a !== primary)] : accounts;
+  const deliveries = ordered.map((account, i) => ({
     id: newId(ID_PREFIX.delivery, now),
-    postId,
+    postId: post.id,
     accountId: account.id,
     platform: account.platform,
     dueAt: firstDueAt + i * staggerMinutes * 60_000,
     now,
+    crossLinkFrom: null as string | null,
   }));
+  if (primary) for (const d of deliveries.slice(1)) d.crossLinkFrom = deliveries[0]!.id;
+  return deliveries;
 }
 
 /** The accounts among `ids`, in that order, that are still connected. */

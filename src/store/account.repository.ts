@@ -16,6 +16,14 @@ export interface AccountRecord {
   credentials: string;
   connectedAt: number;
   lastUsedAt: number | null;
+  /** Not secret: what the adapter keeps about the account (instance URL, limits). */
+  meta: Record<string, unknown>;
+  /** When the credentials stop working unless refreshed; null: they do not expire. */
+  tokenExpiresAt: number | null;
+  /** When to refresh them next (expiry minus the platform's margin); null: never. */
+  refreshAt: number | null;
+  /** Why the account must be reconnected, in words (null while active). */
+  inactiveReason: string | null;
 }
 
 function toRecord(row: Selectable<AccountsTable>): AccountRecord {
@@ -31,6 +39,10 @@ function toRecord(row: Selectable<AccountsTable>): AccountRecord {
     credentials: row.credentials,
     connectedAt: row.connected_at,
     lastUsedAt: row.last_used_at,
+    meta: JSON.parse(row.meta),
+    tokenExpiresAt: row.token_expires_at,
+    refreshAt: row.refresh_at,
+    inactiveReason: row.inactive_reason,
   };
 }
 
@@ -50,6 +62,10 @@ export async function insertAccount(db: Db, a: AccountRecord): Promise<void> {
       connected_at: a.connectedAt,
       last_used_at: a.lastUsedAt,
       deleted_at: null,
+      meta: JSON.stringify(a.meta),
+      token_expires_at: a.tokenExpiresAt,
+      refresh_at: a.refreshAt,
+      inactive_reason: a.inactiveReason,
     })
     .execute();
 }
@@ -86,8 +102,9 @@ export async function findAccountsByIds(db: Db, ids: string[]): Promise<Map<stri
   return map;
 }
 
-export async function setAccountActive(db: Db, id: string, active: boolean): Promise<void> {
-  await db.updateTable('accounts').set({ is_active: active ? 1 : 0 }).where('id', '=', id).execute();
+/** Marks an account as needing a reconnect, with the reason shown to the user. */
+export async function deactivateAccount(db: Db, id: string, reason: string): Promise<void> {
+  await db.updateTable('accounts').set({ is_active: 0, inactive_reason: reason, refresh_at: null }).where('id', '=', id).execute();
 }
 
 export async function touchAccount(db: Db, id: string, at: number): Promise<void> {
@@ -103,17 +120,75 @@ export async function softDeleteAccount(db: Db, id: string, at: number): Promise
 export async function refreshAccountConnection(
   db: Db,
   id: string,
-  fields: Pick<AccountRecord, 'credentials' | 'username' | 'displayName' | 'avatarUrl'>,
+  fields: Pick<AccountRecord, 'credentials' | 'username' | 'displayName' | 'avatarUrl' | 'meta' | 'tokenExpiresAt' | 'refreshAt'>,
 ): Promise<void> {
   await db
     .updateTable('accounts')
     .set({
       credentials: fields.credentials,
       is_active: 1,
+      inactive_reason: null,
       username: fields.username,
       display_name: fields.displayName,
       avatar_url: fields.avatarUrl,
+      meta: JSON.stringify(fields.meta),
+      token_expires_at: fields.tokenExpiresAt,
+      refresh_at: fields.refreshAt,
+      refresh_lease_until: null,
     })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Takes the right to refresh one account's credentials for `leaseMs` (one node at a time: refresh
+ * tokens often rotate, so a second refresh with the old token would lock the account out).
+ */
+export async function takeRefreshLease(db: Db, id: string, now: number, leaseMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('accounts')
+    .set({ refresh_lease_until: now + leaseMs })
+    .where('id', '=', id)
+    .where('is_active', '=', 1)
+    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Active accounts whose refresh time has come, and no other node is refreshing. */
+export async function accountsDueForRefresh(db: Db, now: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('refresh_at', '<=', now)
+    .where('is_active', '=', 1)
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+    .orderBy('refresh_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** New credentials (a refresh, or a session renewed while publishing); releases the lease. */
+export async function storeCredentials(
+  db: Db,
+  id: string,
+  fields: { credentials: string; tokenExpiresAt: number | null; refreshAt: number | null },
+): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({ credentials: fields.credentials, token_expires_at: fields.tokenExpiresAt, refresh_at: fields.refreshAt, refresh_lease_until: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A refresh that failed for a while: try again at `retryAt`. */
+export async function postponeRefresh(db: Db, id: string, retryAt: number): Promise<void> {
+  await db.updateTable('accounts').set({ refresh_at: retryAt, refresh_lease_until: null }).where('id', '=', id).execute();
+}
+
+/** Any account by id (the refresher works across users). */
+export async function findAccountById(db: Db, id: string): Promise<(AccountRecord & { deleted: boolean }) | undefined> {
+  return (await findAccountsByIds(db, [id])).get(id);
 }

@@ -30,6 +30,13 @@ export interface DeliveryRecord {
   publishedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** What the adapter saved between attempts (a thread's parts already posted). */
+  progress: Record<string, unknown> | null;
+  /** The primary delivery whose link this one carries (cross-link presets). */
+  crossLinkFrom: string | null;
+  /** Waiting for the primary delivery to finish. */
+  blocked: boolean;
+  detail: string | null;
 }
 
 export function toDelivery(row: Selectable<DeliveriesTable>): DeliveryRecord {
@@ -50,6 +57,10 @@ export function toDelivery(row: Selectable<DeliveriesTable>): DeliveryRecord {
     publishedAt: row.published_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    progress: row.progress ? JSON.parse(row.progress) : null,
+    crossLinkFrom: row.cross_link_from,
+    blocked: row.blocked === 1,
+    detail: row.detail,
   };
 }
 
@@ -60,6 +71,8 @@ export interface NewDelivery {
   platform: string;
   dueAt: number;
   now: number;
+  /** Cross-link: the primary delivery it waits for and whose link it carries. */
+  crossLinkFrom?: string | null;
 }
 
 export async function insertDeliveries(db: Db, deliveries: NewDelivery[]): Promise<void> {
@@ -89,6 +102,10 @@ async function insertChunk(db: Db, deliveries: NewDelivery[]): Promise<void> {
         published_at: null,
         created_at: d.now,
         updated_at: d.now,
+        progress: null,
+        cross_link_from: d.crossLinkFrom ?? null,
+        blocked: d.crossLinkFrom ? 1 : 0,
+        detail: null,
       })),
     )
     .execute();
@@ -140,6 +157,13 @@ export async function requeueFinishedDeliveries(db: Db, postId: string, now: num
  * post left with no delivery at all goes back to being a draft, its time cleared.
  */
 export async function detachAccountFromQueue(db: Db, accountId: string, now: number): Promise<void> {
+  // Deliveries waiting for this account's post (cross-links) go out without its link.
+  await db
+    .updateTable('deliveries')
+    .set({ blocked: 0, updated_at: now })
+    .where('blocked', '=', 1)
+    .where('cross_link_from', 'in', (eb) => eb.selectFrom('deliveries as p').select('p.id').where('p.account_id', '=', accountId))
+    .execute();
   const untouched = await db
     .selectFrom('deliveries')
     .select('post_id')
@@ -170,6 +194,7 @@ export async function nextDueAt(db: Db): Promise<number | null> {
     .selectFrom('deliveries')
     .select((eb) => eb.fn.min('due_at').as('next'))
     .where('status', 'in', ['pending', 'retrying'])
+    .where('blocked', '=', 0)
     .executeTakeFirst();
   return row?.next === null || row?.next === undefined ? null : Number(row.next);
 }
@@ -180,6 +205,7 @@ export async function countDue(db: Db, now: number): Promise<number> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', 'in', ['pending', 'retrying'])
     .where('due_at', '<=', now)
+    .where('blocked', '=', 0)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
@@ -271,4 +297,15 @@ export async function deleteUntouchedDeliveriesOfPosts(db: Db, postIds: string[]
       .where('attempts', '=', 0)
       .execute();
   }
+}
+
+/** Saves what the adapter needs to resume (a thread's posted parts), while this worker holds it. */
+export async function saveDeliveryProgress(db: Db, id: string, worker: string, progress: Record<string, unknown>): Promise<void> {
+  await db.updateTable('deliveries').set({ progress: JSON.stringify(progress) }).where('id', '=', id).where('locked_by', '=', worker).execute();
+}
+
+/** The primary delivery a cross-linked one waited for: how it ended, and its link. */
+export async function findDeliveryById(db: Db, id: string): Promise<DeliveryRecord | undefined> {
+  const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toDelivery(row) : undefined;
 }

@@ -29,7 +29,7 @@ export async function claimDue(
            attempts = attempts + 1, updated_at = ${now}
      WHERE id IN (
        SELECT id FROM deliveries
-        WHERE status IN ('pending', 'retrying') AND due_at <= ${now}
+        WHERE status IN ('pending', 'retrying') AND due_at <= ${now} AND blocked = 0
         ORDER BY due_at
         LIMIT ${limit}
         ${lock})
@@ -38,7 +38,7 @@ export async function claimDue(
 }
 
 export type Outcome =
-  | { status: 'published'; remoteId: string | null; remoteUrl: string | null }
+  | { status: 'published'; remoteId: string | null; remoteUrl: string | null; detail?: string | null }
   | { status: 'retrying'; dueAt: number; error: DeliveryError }
   | { status: 'failed'; error: DeliveryError }
   | { status: 'unknown'; error: DeliveryError };
@@ -73,7 +73,7 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<b
       const base = { locked_by: null, lease_until: null, updated_at: now };
       const set =
         outcome.status === 'published'
-          ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null }
+          ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null, detail: outcome.detail ?? null }
           : outcome.status === 'retrying'
             ? { ...base, status: 'retrying', due_at: outcome.dueAt, last_error: JSON.stringify(outcome.error) }
             : { ...base, status: outcome.status, last_error: JSON.stringify(outcome.error) };
@@ -102,6 +102,16 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<b
             error: outcome.status === 'published' ? null : JSON.stringify(outcome.error),
           })),
         )
+        .execute();
+    }
+    // A finished primary releases the deliveries waiting to carry its link (cross-link presets).
+    const finished = recorded.filter((e) => e.outcome.status !== 'retrying').map((e) => e.delivery.id);
+    for (let i = 0; i < finished.length; i += 500) {
+      await trx
+        .updateTable('deliveries')
+        .set({ blocked: 0 })
+        .where('blocked', '=', 1)
+        .where('cross_link_from', 'in', finished.slice(i, i + 500))
         .execute();
     }
     const published = recorded.filter((e) => e.outcome.status === 'published');

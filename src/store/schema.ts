@@ -48,6 +48,11 @@ export interface AccountsTable {
   connected_at: number;
   last_used_at: number | null;
   deleted_at: number | null;
+  meta: Generated<string>; // JSON, not secret (instance, limits)
+  token_expires_at: number | null;
+  refresh_at: number | null;
+  refresh_lease_until: number | null;
+  inactive_reason: string | null;
 }
 
 export interface PresetsTable {
@@ -76,6 +81,24 @@ export interface PostsTable {
   published_at: number | null;
   created_at: number;
   updated_at: number;
+  cross_link: string | null; // JSON {primary_platform, template} copied from the preset
+}
+
+export interface OAuthStatesTable {
+  state_hash: string;
+  user_id: string;
+  platform: string;
+  remember: string; // encrypted JSON
+  return_to: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface OAuthClientsTable {
+  platform: string;
+  server: string;
+  client: string; // encrypted JSON
+  created_at: number;
 }
 
 export interface PostAccountsTable {
@@ -102,6 +125,14 @@ export interface DeliveriesTable {
   published_at: number | null;
   created_at: number;
   updated_at: number;
+  /** JSON: what the adapter saved between attempts (a thread's parts already posted). */
+  progress: string | null;
+  /** The post's primary delivery whose link this one carries (cross-link presets). */
+  cross_link_from: string | null;
+  /** 1 while waiting for the primary delivery to finish: not claimable. */
+  blocked: Generated<number>;
+  /** A note on how it went out (e.g. published without the cross-link). */
+  detail: string | null;
 }
 
 export interface DeliveryAttemptsTable {
@@ -133,6 +164,8 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   account_queues: AccountQueuesTable;
+  oauth_states: OAuthStatesTable;
+  oauth_clients: OAuthClientsTable;
 }
 
 export type { Generated };

@@ -7,7 +7,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const MINUTE = 60_000;
 const SECRET = 'correct-horse-battery-staple';
-const ACCOUNT_FIELDS = ['avatar_url', 'connected_at', 'display_name', 'id', 'is_active', 'last_used_at', 'platform', 'platform_user_id', 'username'];
+const ACCOUNT_FIELDS = ['avatar_url', 'connected_at', 'display_name', 'id', 'inactive_reason', 'is_active', 'last_used_at', 'platform', 'platform_user_id', 'rules', 'token_expires_at', 'username'];
 
 describe.each(await dialects())('accounts API on %s', (dialect) => {
   let t: TestApp;

@@ -23,6 +23,8 @@ export const DeliveryWire = z
     post_id: z.string().nullable().describe("The platform's id for the published post"),
     post_url: z.string().nullable(),
     published_at: IsoTime.nullable(),
+    waiting_for: z.string().nullable().describe('Cross-link: the delivery whose link this one carries, while it waits for it to finish'),
+    detail: z.string().nullable().describe('How it went out, when worth saying (e.g. published without the cross-link because the primary failed)'),
     history: z
       .array(
         z.object({

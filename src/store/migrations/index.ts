@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-sessions.js';
 import * as m0003 from './0003-account-queues.js';
+import * as m0004 from './0004-networks.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-sessions': m0002,
   '0003-account-queues': m0003,
+  '0004-networks': m0004,
 };
