@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type ErrorCode } from '../core/errors.js';
+import { isDatabaseUnavailable } from '../store/database.js';
+
+/** What a 503 for an unreachable database asks the client to wait, in seconds. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** The only place that knows which HTTP status a domain error is. */
 const STATUS_OF: Record<ErrorCode, number> = {
@@ -52,9 +56,14 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   if (err instanceof SyntaxError) return sendError(reply, 400, 'bad_request', 'The request body is not valid JSON.', { field: 'body' });
   if (isDatabaseUnavailable(err)) {
-    request.log.warn({ err }, 'database unavailable');
-    reply.header('retry-after', '5');
-    return sendError(reply, 503, 'unavailable', 'The database is unavailable right now; try again in a few seconds.');
+    // PostgreSQL restarting or unreachable, SQLite locked past its busy timeout: nothing is wrong
+    // with the request, so say when to try again rather than answer 500. Logged without the stack
+    // (one line per request while it lasts is enough).
+    request.log.warn({ code: (err as { code?: string }).code, reason: err.message }, 'database unavailable: answered 503');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return sendError(reply, 503, 'service_unavailable', 'The database cannot be reached right now (it may be restarting); try again in a few seconds.', {
+      retry_after_seconds: RETRY_AFTER_SECONDS,
+    });
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return sendError(reply, err.statusCode, err.statusCode === 404 ? 'not_found' : 'bad_request', err.message);
@@ -68,12 +77,4 @@ function fieldName(where: string, instancePath: string): string {
   const dotted = path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
   if (dotted) return where === 'body' ? dotted : `${where}.${dotted}`;
   return where;
-}
-
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003', '53300', 'SQLITE_BUSY']);
-
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (e?.code && UNAVAILABLE_CODES.has(e.code)) return true;
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(e?.message ?? '');
 }

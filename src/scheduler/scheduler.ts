@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { setTimeout as pause } from 'node:timers/promises';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import type { TimerHandle } from '../core/time.js';
 import { decideNextStep } from '../core/retry-policy.js';
 import type { AppContext } from '../services/context.js';
-import { findAccountsByIds, setAccountActive, touchAccount } from '../store/account.repository.js';
+import { deactivateAccount, findAccountsByIds, touchAccount } from '../store/account.repository.js';
+import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
 import { loadPublishPayloads } from '../store/post.repository.js';
 import { claimDue, findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
@@ -37,6 +39,7 @@ export class Scheduler {
   private stopping = false;
   private unsubscribe: (() => void) | undefined;
   private dbBackoffMs = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
 
   constructor(
@@ -55,6 +58,9 @@ export class Scheduler {
     await this.recoverLeases(this.options.recoverAllOrphansOnStart ?? false);
     this.armSweep();
     this.poke();
+    // The scheduler's timers do not hold the process open (tests, serve), so a running scheduler
+    // does: without it a `worker` whose database went away (no socket left) would exit, code 0.
+    this.keepAlive = setInterval(() => {}, 2 ** 30);
   }
 
   /** Something became due at `dueAt`: make sure the timer fires by then. */
@@ -110,6 +116,7 @@ export class Scheduler {
     ]);
     clearTimeout(forced);
     await all;
+    clearInterval(this.keepAlive);
   }
 
   get inFlightCount(): number {
@@ -139,10 +146,10 @@ export class Scheduler {
 
   private async publishAll(claimed: DeliveryRecord[]): Promise<void> {
     const db = this.ctx.store.db;
-    const [posts, accounts] = await Promise.all([
-      loadPublishPayloads(db, claimed.map((d) => d.postId)),
-      findAccountsByIds(db, [...new Set(claimed.map((d) => d.accountId))]),
-    ]);
+    // Claimed, so ours until the lease runs out: reading what to publish waits out a lost database.
+    const [posts, accounts] = await this.persistently('loading claimed deliveries', () =>
+      Promise.all([loadPublishPayloads(db, claimed.map((d) => d.postId)), findAccountsByIds(db, [...new Set(claimed.map((d) => d.accountId))])]),
+    );
     for (const delivery of claimed) {
       if (delivery.attempts - delivery.budgetStart === 1) {
         this.ctx.metrics.lateness.observe(Math.max(0, this.ctx.clock.now() - delivery.dueAt) / 1000);
@@ -171,11 +178,14 @@ export class Scheduler {
     const result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
     const finishedAt = this.ctx.clock.now();
     const db = this.ctx.store.db;
-    const kept = await this.recorder.record({
+    const entry = {
       delivery,
       outcome: result.outcome,
       attempt: { attemptId: newId(ID_PREFIX.attempt, finishedAt), worker: this.workerId, startedAt, finishedAt, result: result.wire },
-    });
+    };
+    // The attempt happened: its outcome must be written, so a lost database is waited out (the
+    // delivery stays ours meanwhile) rather than the outcome dropped and the post sent again.
+    const kept = await this.persistently(`recording delivery ${delivery.id}`, () => this.recorder.record(entry));
     const status = kept ? result.outcome.status : 'lost_lease';
     this.ctx.metrics.publishAttempts.inc({ platform: delivery.platform, outcome: status });
     this.ctx.logger.info(
@@ -183,11 +193,15 @@ export class Scheduler {
       'publish attempt',
     );
     if (!kept) return;
-    if (result.reconnect && account) await setAccountActive(db, account.id, false);
+    if (result.reconnect && account && result.outcome.status !== 'published' && result.outcome.status !== 'retrying') {
+      await deactivateAccount(db, account.id, result.outcome.error.message);
+    }
     if (result.outcome.status === 'published' && account && (account.lastUsedAt ?? 0) < finishedAt - 60_000) {
       await touchAccount(db, account.id, finishedAt);
     }
     if (result.outcome.status === 'retrying') this.wake(result.outcome.dueAt);
+    // A finished primary released the deliveries waiting for its link (cross-link): they are due.
+    else if (post?.crossLink && !delivery.crossLinkFrom) this.wake(finishedAt);
   }
 
   /**
@@ -226,6 +240,31 @@ export class Scheduler {
       if (kept) {
         this.ctx.metrics.recoveredLeases.inc({ outcome: outcome.status });
         this.ctx.logger.warn({ delivery: delivery.id, from: delivery.lockedBy, now: outcome.status }, 'took back an interrupted delivery');
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` until it succeeds while the error says the database is away (PostgreSQL restarting,
+   * unreachable), pausing 100 ms, doubling up to 5 s. Any other error, or the shutdown grace being
+   * over, ends it with that error: the delivery then stays `publishing` until its lease runs out
+   * and a sweep takes it back, as after a crash.
+   */
+  private async persistently<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let failures = 0;
+    for (let waitMs = 100; ; waitMs = Math.min(5000, waitMs * 2)) {
+      try {
+        const value = await fn();
+        if (failures > 0) this.ctx.logger.info({ failures }, `${what}: done once the database was back`);
+        return value;
+      } catch (err) {
+        if (!isDatabaseUnavailable(err) || this.shutdown.signal.aborted) throw err;
+        if (failures++ === 0) this.ctx.logger.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, `${what}: the database is unavailable; retrying until it is back`);
+        try {
+          await pause(waitMs, undefined, { signal: this.shutdown.signal });
+        } catch {
+          throw err;
+        }
       }
     }
   }
