@@ -32,6 +32,10 @@ export interface Delivery {
   post_id: string | null;
   post_url: string | null;
   published_at: string | null;
+  /** Cross-link: the delivery (the primary's) whose link this one carries, while it waits for it. */
+  waiting_for?: string | null;
+  /** How it went out, when worth saying (e.g. published without the cross-link). */
+  detail?: string | null;
   history?: Attempt[];
 }
 
@@ -68,6 +72,12 @@ export interface Account {
   display_name: string;
   avatar_url: string | null;
   is_active: boolean;
+  /** Why it must be reconnected, in words (null while active). */
+  inactive_reason?: string | null;
+  /** When its credentials expire unless refreshed (null: they do not). */
+  token_expires_at?: string | null;
+  /** This account's limits (a Mastodon instance sets its own). */
+  rules?: AccountRules;
   connected_at: string;
   last_used_at: string | null;
 }
@@ -88,6 +98,14 @@ export interface PlatformRulesWire {
   max_length: number;
   max_images: number;
   supports_segments: boolean;
+  counting?: 'graphemes' | 'x-weighted';
+  url_length?: number | null;
+}
+
+/** An account's rules: how its network counts (X weighs characters, Mastodon counts links as 23). */
+export interface AccountRules extends PlatformRulesWire {
+  counting: 'graphemes' | 'x-weighted';
+  url_length: number | null;
 }
 
 export interface Platform {

@@ -1,5 +1,6 @@
 import type { Account, Delivery } from '../api/types.ts';
 import { explain } from '../lib/delivery-help.ts';
+import { networkName } from '../lib/networks.ts';
 import { Link } from '../lib/router.tsx';
 import { formatWhen } from '../lib/zone.ts';
 import { DeliveryBadge } from './StatusBadge.tsx';
@@ -12,15 +13,19 @@ const OUTCOME: Record<string, string> = {
   skipped: 'Skipped',
 };
 
-/** One network of a post: its status, the error in plain words and what to do, the link, every attempt. */
-export function DeliveryCard({ delivery, account, zone }: { delivery: Delivery; account: Account | undefined; zone: string }) {
+/**
+ * One network of a post: its status, the error in plain words and what to do, the link, every
+ * attempt; with a cross-posting preset, the primary network it waits for and how it went out.
+ */
+export function DeliveryCard({ delivery, account, zone, waitingFor }: { delivery: Delivery; account: Account | undefined; zone: string; waitingFor?: Delivery | undefined }) {
   const help = explain(delivery);
   const history = delivery.history ?? [];
+  const waiting = delivery.waiting_for ? networkName(waitingFor?.platform ?? 'the primary network') : null;
   return (
     <li className={`delivery delivery-${delivery.status}`}>
       <div className="row between wrap">
         <h3 className="h4 ellipsis">
-          {account?.display_name ?? 'Disconnected account'} <span className="muted">· {delivery.platform}</span>
+          {account?.display_name ?? 'Disconnected account'} <span className="muted">· {networkName(delivery.platform)}</span>
         </h3>
         <DeliveryBadge status={delivery.status} />
       </div>
@@ -53,9 +58,18 @@ export function DeliveryCard({ delivery, account, zone }: { delivery: Delivery; 
             <dd>{formatWhen(delivery.next_attempt_at, zone)}</dd>
           </>
         )}
+        {waiting && (
+          <>
+            <dt>Waits for</dt>
+            <dd>
+              Waiting for {waiting}: goes out once that post is published, with its link
+            </dd>
+          </>
+        )}
         <dt>Attempts</dt>
         <dd>{delivery.attempts}</dd>
       </dl>
+      {delivery.detail && <p className="note small">{delivery.detail}</p>}
       {help && (
         <div className="note note-error stack tight" role="group" aria-label={`Problem with ${delivery.platform}`}>
           <p>

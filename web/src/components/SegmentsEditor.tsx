@@ -1,8 +1,8 @@
-import type { Platform } from '../api/types.ts';
+import type { CountTarget } from '../lib/content-check.ts';
 import { Counters } from './Counters.tsx';
 
-/** Replies that follow the post (a thread), each counted against every selected network. */
-export function SegmentsEditor({ segments, platforms, onChange }: { segments: { content: string }[]; platforms: Platform[]; onChange: (s: { content: string }[]) => void }) {
+/** Replies that follow the post (a thread), each counted against every selected account's limit. */
+export function SegmentsEditor({ segments, targets, onChange }: { segments: { content: string }[]; targets: CountTarget[]; onChange: (s: { content: string }[]) => void }) {
   return (
     <fieldset className="stack tight">
       <legend>Replies (thread)</legend>
@@ -19,7 +19,7 @@ export function SegmentsEditor({ segments, platforms, onChange }: { segments: { 
             />
           </div>
           <div className="row between wrap">
-            <Counters text={s.content} platforms={platforms} label={`reply ${i + 1}`} />
+            <Counters text={s.content} targets={targets} label={`reply ${i + 1}`} />
             <button type="button" className="button small" onClick={() => onChange(segments.filter((_, j) => j !== i))} aria-label={`Remove reply ${i + 1}`}>
               Remove
             </button>

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { Account, Preset } from '../api/types.ts';
+import { networkName } from '../lib/networks.ts';
 import { Link } from '../lib/router.tsx';
 import { presetAccounts, type Targets } from '../lib/targets.ts';
 
@@ -41,7 +42,7 @@ export function TargetPicker({ accounts, presets, value, onChange }: { accounts:
           <label key={a.id} className={a.is_active ? 'check' : 'check disabled'}>
             <input type="checkbox" checked={value.accountIds.includes(a.id)} disabled={!a.is_active} onChange={(e) => toggle(a.id, e.target.checked)} />
             <span className="ellipsis">
-              {a.display_name} <span className="muted">· {a.platform}</span>
+              {a.display_name} <span className="muted">· {networkName(a.platform)}</span>
               {!a.is_active && <span className="warn-text"> · needs reconnecting</span>}
             </span>
           </label>

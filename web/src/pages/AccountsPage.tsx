@@ -1,23 +1,52 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
-import { api } from '../api/client.ts';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { ApiError, api } from '../api/client.ts';
 import { keys, useAccounts, usePlatforms } from '../api/queries.ts';
 import type { Account } from '../api/types.ts';
 import { ConfirmDialog } from '../components/Dialog.tsx';
-import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
+import { ErrorNote, FieldError, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
-import { Link } from '../lib/router.tsx';
+import { fieldOf, plainError } from '../lib/field-errors.ts';
+import {
+  expiryOf,
+  handleOf,
+  mastodonInstanceOf,
+  NETWORK_ORDER,
+  NOT_CONFIGURED,
+  networkName,
+  OAUTH_NETWORKS,
+  startBrowserConnect,
+} from '../lib/networks.ts';
+import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { formatWhen, useZone } from '../lib/zone.ts';
 
-/** Connected accounts: connect a webhook, disconnect, and reconnect the ones a network refused. */
+/** The account being reconnected, handed to its network's connect form (n: a new click remounts it). */
+interface Reconnecting {
+  account: Account;
+  n: number;
+}
+
+/**
+ * Connected accounts, and connecting one on every network this server has: Bluesky and Mastodon
+ * by form, X, LinkedIn, Threads and Mastodon in the browser (the network's own page, then back
+ * here with ?connected= or ?connect_error=), webhooks by URL and secret. Accounts a network
+ * refused say why, with a Reconnect action that runs the same flow.
+ */
 export function AccountsPage() {
   const accounts = useAccounts();
   const platforms = usePlatforms();
   const zone = useZone();
   const client = useQueryClient();
+  const { search } = useLocation();
   const [removing, setRemoving] = useState<Account | null>(null);
-  const [prefill, setPrefill] = useState<{ name: string; host: string; n: number } | null>(null);
-  const formRef = useRef<HTMLDivElement>(null);
+  const [reconnecting, setReconnecting] = useState<Reconnecting | null>(null);
+  const [cardError, setCardError] = useState<{ id: string; error: unknown } | null>(null);
+  // Back from a network's approval page: remember what it said, then clean the address.
+  const [returned, setReturned] = useState(() => ({ connected: search.get('connected'), error: search.get('connect_error') }));
+  useEffect(() => {
+    if (search.has('connected') || search.has('connect_error')) navigate('/accounts', { replace: true });
+  }, [search]);
+
   const disconnect = useMutation({
     mutationFn: (id: string) => api<void>('DELETE', `/v1/accounts/${encodeURIComponent(id)}`),
     onSuccess: () => {
@@ -29,19 +58,63 @@ export function AccountsPage() {
     },
   });
 
-  const reconnect = (a: Account) => {
-    setPrefill({ name: a.display_name, host: a.username, n: Date.now() });
-    // After the form re-renders with the account's name: bring it into view, at its URL field.
+  const available = (platforms.data ?? []).map((p) => p.name);
+  const offered = NETWORK_ORDER.filter((n) => available.includes(n));
+  const others = available.filter((n) => !(NETWORK_ORDER as readonly string[]).includes(n));
+
+  const reconnect = async (a: Account) => {
+    setCardError(null);
+    // X, LinkedIn, Threads: straight to the network's page. The others: their form, filled in.
+    if (OAUTH_NETWORKS.has(a.platform) && a.platform !== 'mastodon') {
+      try {
+        await startBrowserConnect(a.platform);
+      } catch (error) {
+        setCardError({ id: a.id, error });
+      }
+      return;
+    }
+    setReconnecting({ account: a, n: Date.now() });
+    // After the form re-renders with the account's details: bring it into view, at its first field to fill.
     requestAnimationFrame(() => {
-      formRef.current?.scrollIntoView({ behavior: 'smooth' });
-      formRef.current?.querySelector<HTMLInputElement>('input[name="url"]')?.focus();
+      const panel = document.getElementById(`connect-${a.platform}`);
+      panel?.scrollIntoView({ behavior: 'smooth' });
+      panel?.querySelector<HTMLElement>('[data-reconnect-focus]')?.focus();
     });
   };
-  const others = (platforms.data ?? []).filter((p) => p.name !== 'webhook');
+  const done = () => setReconnecting(null);
+  const reconnectFor = (platform: string) => (reconnecting?.account.platform === platform ? reconnecting : null);
+  const connectedAccount = returned.connected ? accounts.data?.find((a) => a.id === returned.connected) : undefined;
 
   return (
     <>
       <PageTitle>Accounts</PageTitle>
+      {returned.connected && (
+        <div className="note note-ok row between wrap" role="status">
+          <span className="break">
+            {connectedAccount ? (
+              <>
+                <strong>{connectedAccount.display_name}</strong> ({handleOf(connectedAccount)} on {networkName(connectedAccount.platform)}) is connected.
+              </>
+            ) : (
+              'The account is connected.'
+            )}
+          </span>
+          <button type="button" className="button small" onClick={() => setReturned({ ...returned, connected: null })}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {returned.error && (
+        <div className="note note-error row between wrap" role="alert">
+          <span className="break">
+            <strong>Not connected: </strong>
+            {returned.error}
+          </span>
+          <button type="button" className="button small" onClick={() => setReturned({ ...returned, error: null })}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <ErrorNote error={accounts.error} />
       {accounts.isPending ? (
         <Loading what="accounts" />
@@ -50,44 +123,51 @@ export function AccountsPage() {
       ) : (
         <ul className="cards" aria-label="Connected accounts">
           {accounts.data?.map((a) => (
-            <li key={a.id} className={a.is_active ? 'card' : 'card card-warn'}>
-              <div className="row between wrap">
-                <h2 className="h4 ellipsis">{a.display_name}</h2>
-                <span className={a.is_active ? 'badge badge-published' : 'badge badge-failed'}>{a.is_active ? '✓ Active' : '! Needs reconnecting'}</span>
-              </div>
-              <p className="muted small break">
-                {a.platform} · {a.username} · connected {formatWhen(a.connected_at, zone)}
-              </p>
-              {!a.is_active && (
-                <p className="note note-warn">
-                  The network refused this account's credentials, so nothing is published there. Reconnect it with the same URL and the right secret: its posts keep it.
-                </p>
-              )}
-              <div className="actions">
-                <Link to={`/accounts/${encodeURIComponent(a.id)}/queue`} className="button small">
-                  Queue<span className="visually-hidden"> of {a.display_name}</span>
-                </Link>
-                {!a.is_active && a.platform === 'webhook' && (
-                  <button type="button" className="button primary small" onClick={() => reconnect(a)}>
-                    Reconnect
-                  </button>
-                )}
-                <button type="button" className="button danger small" onClick={() => setRemoving(a)}>
-                  Disconnect<span className="visually-hidden"> {a.display_name}</span>
-                </button>
-              </div>
-            </li>
+            <AccountCard
+              key={a.id}
+              account={a}
+              zone={zone}
+              canReconnect={offered.includes(a.platform as (typeof NETWORK_ORDER)[number])}
+              error={cardError?.id === a.id ? cardError.error : null}
+              onReconnect={() => void reconnect(a)}
+              onDisconnect={() => setRemoving(a)}
+            />
           ))}
         </ul>
       )}
-      <div ref={formRef}>
-        <ConnectWebhookForm key={prefill?.n ?? 0} prefill={prefill} />
-      </div>
-      {others.length > 0 && (
-        <p className="muted small">
-          Other networks ({others.map((p) => p.name).join(', ')}) connect through the API: <a href="/docs">POST /v1/accounts</a>.
-        </p>
-      )}
+
+      <section className="stack" aria-labelledby="connect-title">
+        <h2 id="connect-title" className="h3">
+          Connect an account
+        </h2>
+        {platforms.isPending ? (
+          <Loading what="the networks" />
+        ) : (
+          <>
+            <ErrorNote error={platforms.error} />
+            <div className="connect-grid">
+              {offered.map((name) => (
+                <div key={name} id={`connect-${name}`} className="connect-slot">
+                  {name === 'bluesky' ? (
+                    <BlueskyForm key={reconnectFor(name)?.n ?? 0} reconnect={reconnectFor(name)?.account ?? null} onDone={done} />
+                  ) : name === 'mastodon' ? (
+                    <MastodonForm key={reconnectFor(name)?.n ?? 0} reconnect={reconnectFor(name)?.account ?? null} onDone={done} />
+                  ) : name === 'webhook' ? (
+                    <ConnectWebhookForm key={reconnectFor(name)?.n ?? 0} reconnect={reconnectFor(name)?.account ?? null} onDone={done} />
+                  ) : (
+                    <BrowserConnectPanel platform={name} />
+                  )}
+                </div>
+              ))}
+            </div>
+            {others.length > 0 && (
+              <p className="muted small">
+                Other networks ({others.join(', ')}) connect through the API: <a href="/docs">POST /v1/accounts</a>.
+              </p>
+            )}
+          </>
+        )}
+      </section>
       <ConfirmDialog
         open={removing !== null}
         title={`Disconnect ${removing?.display_name ?? ''}?`}
@@ -103,32 +183,388 @@ export function AccountsPage() {
   );
 }
 
-function ConnectWebhookForm({ prefill }: { prefill: { name: string; host: string } | null }) {
+/** What to do about an inactive account, per network, after the server's reason. */
+const RECONNECT_HINT: Record<string, string> = {
+  webhook: 'Reconnect it with the same URL and the right secret.',
+  bluesky: 'Reconnect it with a new app password.',
+  mastodon: 'Reconnect it in the browser or with a new access token.',
+};
+
+function AccountCard(props: {
+  account: Account;
+  zone: string;
+  canReconnect: boolean;
+  error: unknown;
+  onReconnect: () => void;
+  onDisconnect: () => void;
+}) {
+  const { account: a, zone } = props;
+  const expiry = a.is_active ? expiryOf(a) : null;
+  const expiring = expiry !== null;
+  const expired = expiry === 'expired';
+  return (
+    <li className={a.is_active && !expired ? 'card' : 'card card-warn'}>
+      <div className="row between start wrap">
+        <div className="row account-head">
+          <Avatar account={a} />
+          <div className="account-names">
+            <h2 className="h4 ellipsis">{a.display_name}</h2>
+            <p className="muted small break">
+              {handleOf(a)} · <span className="network-name">{networkName(a.platform)}</span>
+            </p>
+          </div>
+        </div>
+        <span className={a.is_active ? 'badge badge-published' : 'badge badge-failed'}>{a.is_active ? '✓ Active' : '! Needs reconnecting'}</span>
+      </div>
+      <p className="muted small">Connected {formatWhen(a.connected_at, props.zone)}</p>
+      {!a.is_active && (
+        <p className="note note-warn break">
+          <strong>Why: </strong>
+          {a.inactive_reason ?? "The network refused this account's credentials."} Nothing goes out there until it is reconnected; its posts stay.{' '}
+          {RECONNECT_HINT[a.platform] ?? ''}
+        </p>
+      )}
+      {expiring && (
+        <p className={expired ? 'note note-warn small' : 'small warn-text'}>
+          {expired
+            ? `Its access expired ${formatWhen(a.token_expires_at!, zone)} and could not be renewed yet. Octopost keeps trying; if this stays, reconnect it.`
+            : `Its access runs out ${formatWhen(a.token_expires_at!, zone)}. Octopost renews it before then where the network allows; if it cannot, reconnect.`}
+        </p>
+      )}
+      {props.error !== null && <ConnectError platform={a.platform} error={props.error} />}
+      <div className="actions">
+        <Link to={`/accounts/${encodeURIComponent(a.id)}/queue`} className="button small">
+          Queue<span className="visually-hidden"> of {a.display_name}</span>
+        </Link>
+        {(!a.is_active || expiring) && props.canReconnect && (
+          <button type="button" className="button primary small" onClick={props.onReconnect}>
+            Reconnect<span className="visually-hidden"> {a.display_name}</span>
+          </button>
+        )}
+        <button type="button" className="button danger small" onClick={props.onDisconnect}>
+          Disconnect<span className="visually-hidden"> {a.display_name}</span>
+        </button>
+      </div>
+    </li>
+  );
+}
+
+/** The network's picture of the account, or its initial when it has none (or it does not load). */
+function Avatar({ account }: { account: Account }) {
+  const [failed, setFailed] = useState(false);
+  if (account.avatar_url && !failed) {
+    return <img className="avatar" src={account.avatar_url} alt="" width={40} height={40} loading="lazy" referrerPolicy="no-referrer" onError={() => setFailed(true)} />;
+  }
+  return (
+    <span className="avatar avatar-initial" aria-hidden="true">
+      {[...(account.display_name.trim() || account.platform)][0]?.toUpperCase()}
+    </span>
+  );
+}
+
+/** A failed start of a browser connection: "not configured" names what the server's admin must set. */
+function ConnectError({ platform, error }: { platform: string; error: unknown }) {
+  if (error instanceof ApiError && error.details.reason === NOT_CONFIGURED) {
+    return (
+      <div className="note note-warn stack tight" role="alert">
+        <p>
+          <strong>{networkName(platform)} cannot be connected on this server yet.</strong> Whoever runs this Octopost has to set it up first:
+        </p>
+        <p className="quote break">{error.message}</p>
+      </div>
+    );
+  }
+  return <ErrorNote error={error} title="Not connected:" />;
+}
+
+/** Connecting on a network's own page: the user approves Octopost there and comes back here. */
+const BROWSER_HINT: Record<string, string> = {
+  x: 'You approve Octopost on X (it may ask you to sign in), then come back here.',
+  linkedin: 'Posts go to your personal profile. You approve Octopost on LinkedIn, then come back here.',
+  threads: 'You sign in with your Threads (Instagram) account and approve Octopost, then come back here.',
+};
+
+function BrowserConnectPanel({ platform }: { platform: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const titleId = useId();
+  const name = networkName(platform);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await startBrowserConnect(platform);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel stack tight connect-panel" aria-labelledby={titleId}>
+      <h3 id={titleId} className="h4">
+        {name}
+      </h3>
+      <p className="muted small">{BROWSER_HINT[platform] ?? `You approve Octopost on ${name}, then come back here.`}</p>
+      {error !== null && <ConnectError platform={platform} error={error} />}
+      <div>
+        <button type="button" className="button primary" disabled={busy} onClick={() => void start()}>
+          {busy ? 'Opening…' : 'Connect'}
+          <span className="visually-hidden"> {name}</span>
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** POST /v1/accounts, then the lists that show accounts are refreshed. */
+function useConnect(onDone: () => void) {
   const client = useQueryClient();
-  const [name, setName] = useState(prefill?.name ?? '');
-  const [url, setUrl] = useState('');
-  const [secret, setSecret] = useState('');
-  const connect = useMutation({
-    mutationFn: () => api<Account>('POST', '/v1/accounts', { platform: 'webhook', url: url.trim(), secret, ...(name.trim() && { display_name: name.trim() }) }),
+  return useMutation({
+    mutationFn: (body: Record<string, unknown>) => api<Account>('POST', '/v1/accounts', body),
     onSuccess: (account) => {
-      announce(`${account.display_name} is connected.`);
-      setName('');
-      setUrl('');
-      setSecret('');
+      announce(`${account.display_name} (${handleOf(account)} on ${networkName(account.platform)}) is connected.`);
       void client.invalidateQueries({ queryKey: keys.accounts });
       void client.invalidateQueries({ queryKey: keys.presets });
+      onDone();
     },
+  });
+}
+
+/** A labelled input with its hint and its error, read together (aria-describedby). */
+function Field(props: {
+  id: string;
+  label: string;
+  hint?: ReactNode;
+  error: string | null;
+  children: (describedBy: string | undefined, invalid: true | undefined) => ReactNode;
+}) {
+  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.children(describedBy, props.error ? true : undefined)}
+      {props.hint && (
+        <small id={`${props.id}-hint`} className="muted">
+          {props.hint}
+        </small>
+      )}
+      <FieldError id={`${props.id}-error`} message={props.error} />
+    </div>
+  );
+}
+
+function BlueskyForm({ reconnect, onDone }: { reconnect: Account | null; onDone: () => void }) {
+  const [identifier, setIdentifier] = useState(reconnect?.username ?? '');
+  const [password, setPassword] = useState('');
+  const [service, setService] = useState('');
+  const connect = useConnect(() => {
+    setIdentifier('');
+    setPassword('');
+    setService('');
+    onDone();
+  });
+  const id = useId();
+  const field = fieldOf(connect.error, { identifier: ['identifier'], password: ['app_password'], service: ['service'] });
+  const errorOf = (f: typeof field) => (field === f ? plainError(connect.error) : null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    connect.mutate({ platform: 'bluesky', identifier: identifier.trim(), app_password: password.trim(), ...(service.trim() && { service: service.trim() }) });
+  };
+  return (
+    <form className="panel stack tight connect-panel" onSubmit={submit} aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`} className="h4">
+        {reconnect ? `Reconnect ${reconnect.display_name}` : 'Bluesky'}
+      </h3>
+      <Field id={`${id}-identifier`} label="Handle or email" error={errorOf('identifier')}>
+        {(describedBy, invalid) => (
+          <input
+            id={`${id}-identifier`}
+            autoComplete="username"
+            required
+            maxLength={253}
+            value={identifier}
+            onChange={(e) => setIdentifier(e.target.value)}
+            placeholder="alice.bsky.social"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+          />
+        )}
+      </Field>
+      <Field
+        id={`${id}-password`}
+        label="App password"
+        hint="Create one in Bluesky: Settings → Privacy and security → App passwords (not your account password)."
+        error={errorOf('password')}
+      >
+        {(describedBy, invalid) => (
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="off"
+            required
+            maxLength={200}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            placeholder="xxxx-xxxx-xxxx-xxxx"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...(reconnect && { 'data-reconnect-focus': '' })}
+          />
+        )}
+      </Field>
+      <Field id={`${id}-service`} label="Custom PDS URL (optional)" hint="Only for a self-hosted server; leave empty for bsky.social." error={errorOf('service')}>
+        {(describedBy, invalid) => (
+          <input
+            id={`${id}-service`}
+            type="url"
+            inputMode="url"
+            maxLength={500}
+            value={service}
+            onChange={(e) => setService(e.target.value)}
+            placeholder="https://pds.example.com"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+          />
+        )}
+      </Field>
+      {field === null && <ErrorNote error={connect.error} title="Not connected:" />}
+      <div>
+        <button type="submit" className="button primary" disabled={connect.isPending}>
+          {connect.isPending ? 'Connecting…' : reconnect ? 'Reconnect' : 'Connect'}
+          <span className="visually-hidden"> Bluesky</span>
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MastodonForm({ reconnect, onDone }: { reconnect: Account | null; onDone: () => void }) {
+  const [instance, setInstance] = useState(reconnect ? mastodonInstanceOf(reconnect) : '');
+  const [token, setToken] = useState('');
+  const [browserError, setBrowserError] = useState<unknown>(null);
+  const [missing, setMissing] = useState<'instance' | 'token' | null>(null);
+  const [opening, setOpening] = useState(false);
+  const connect = useConnect(() => {
+    setInstance('');
+    setToken('');
+    onDone();
+  });
+  const id = useId();
+  const error = browserError ?? connect.error;
+  const field = fieldOf(error, { instance: ['instance'], token: ['access_token'] });
+  const instanceError = missing === 'instance' ? 'Enter your instance’s address first, such as mastodon.social.' : field === 'instance' ? plainError(error) : null;
+  const tokenError = missing === 'token' ? 'Paste the access token.' : field === 'token' ? plainError(error) : null;
+
+  const inBrowser = async (e: FormEvent) => {
+    e.preventDefault();
+    connect.reset();
+    setBrowserError(null);
+    setMissing(null);
+    setOpening(true);
+    try {
+      await startBrowserConnect('mastodon', { instance: instance.trim() });
+    } catch (err) {
+      setBrowserError(err);
+      setOpening(false);
+    }
+  };
+  const withToken = (e: FormEvent) => {
+    e.preventDefault();
+    setBrowserError(null);
+    if (!instance.trim()) {
+      setMissing('instance');
+      document.getElementById(`${id}-instance`)?.focus();
+      return;
+    }
+    if (!token.trim()) return setMissing('token');
+    setMissing(null);
+    connect.mutate({ platform: 'mastodon', instance: instance.trim(), access_token: token.trim() });
+  };
+  return (
+    <section className="panel stack tight connect-panel" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`} className="h4">
+        {reconnect ? `Reconnect ${reconnect.display_name}` : 'Mastodon'}
+      </h3>
+      <form className="stack tight" onSubmit={(e) => void inBrowser(e)}>
+        <Field id={`${id}-instance`} label="Instance" hint="Your server’s address. You approve Octopost there, then come back here." error={instanceError}>
+          {(describedBy, invalid) => (
+            <input
+              id={`${id}-instance`}
+              inputMode="url"
+              autoComplete="url"
+              required
+              maxLength={300}
+              value={instance}
+              onChange={(e) => setInstance(e.target.value)}
+              placeholder="mastodon.social"
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              {...(reconnect && { 'data-reconnect-focus': '' })}
+            />
+          )}
+        </Field>
+        <div>
+          <button type="submit" className="button primary" disabled={opening || connect.isPending}>
+            {opening ? 'Opening…' : 'Continue in the browser'}
+          </button>
+        </div>
+      </form>
+      <details>
+        <summary>Or paste an access token</summary>
+        <form className="stack tight details-body" onSubmit={withToken}>
+          <Field
+            id={`${id}-token`}
+            label="Access token"
+            hint="In Mastodon: Preferences → Development → New application, with the scopes read:accounts, write:statuses and write:media; then copy “Your access token”."
+            error={tokenError}
+          >
+            {(describedBy, invalid) => (
+              <input
+                id={`${id}-token`}
+                type="password"
+                autoComplete="off"
+                maxLength={500}
+                value={token}
+                onChange={(e) => setToken(e.target.value)}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+              />
+            )}
+          </Field>
+          <div>
+            <button type="submit" className="button" disabled={opening || connect.isPending}>
+              {connect.isPending ? 'Connecting…' : 'Connect with the token'}
+            </button>
+          </div>
+        </form>
+      </details>
+      {field === null && (browserError !== null ? <ConnectError platform="mastodon" error={browserError} /> : <ErrorNote error={connect.error} title="Not connected:" />)}
+    </section>
+  );
+}
+
+function ConnectWebhookForm({ reconnect, onDone }: { reconnect: Account | null; onDone: () => void }) {
+  const [name, setName] = useState(reconnect?.display_name ?? '');
+  const [url, setUrl] = useState('');
+  const [secret, setSecret] = useState('');
+  const connect = useConnect(() => {
+    setName('');
+    setUrl('');
+    setSecret('');
+    onDone();
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    connect.mutate();
+    connect.mutate({ platform: 'webhook', url: url.trim(), secret, ...(name.trim() && { display_name: name.trim() }) });
   };
   return (
-    <form className="panel stack" onSubmit={submit} aria-labelledby="connect-title">
-      <h2 id="connect-title" className="h3">{prefill ? `Reconnect ${prefill.name}` : 'Connect a webhook'}</h2>
-      {prefill ? (
+    <form className="panel stack tight connect-panel" onSubmit={submit} aria-labelledby="webhook-title">
+      <h3 id="webhook-title" className="h4">
+        {reconnect ? `Reconnect ${reconnect.display_name}` : 'Webhook'}
+      </h3>
+      {reconnect ? (
         <p className="note">
-          Enter the same webhook URL as before (on <strong className="break">{prefill.host}</strong>) with the secret the receiver expects: the account is
+          Enter the same webhook URL as before (on <strong className="break">{reconnect.username}</strong>) with the secret the receiver expects: the account is
           updated in place and keeps its posts.
         </p>
       ) : (
@@ -142,17 +578,39 @@ function ConnectWebhookForm({ prefill }: { prefill: { name: string; host: string
       </div>
       <div className="field">
         <label htmlFor="wh-url">Webhook URL</label>
-        <input id="wh-url" name="url" type="url" inputMode="url" required value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/octopost" />
+        <input
+          id="wh-url"
+          name="url"
+          type="url"
+          inputMode="url"
+          required
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          placeholder="https://example.com/octopost"
+          {...(reconnect && { 'data-reconnect-focus': '' })}
+        />
       </div>
       <div className="field">
         <label htmlFor="wh-secret">Secret</label>
-        <input id="wh-secret" name="secret" type="password" autoComplete="off" required minLength={8} value={secret} onChange={(e) => setSecret(e.target.value)} aria-describedby="wh-secret-hint" />
-        <small id="wh-secret-hint" className="muted">At least 8 characters, shared with the receiver to check the signature.</small>
+        <input
+          id="wh-secret"
+          name="secret"
+          type="password"
+          autoComplete="off"
+          required
+          minLength={8}
+          value={secret}
+          onChange={(e) => setSecret(e.target.value)}
+          aria-describedby="wh-secret-hint"
+        />
+        <small id="wh-secret-hint" className="muted">
+          At least 8 characters, shared with the receiver to check the signature.
+        </small>
       </div>
       <ErrorNote error={connect.error} title="Not connected:" />
       <div>
         <button type="submit" className="button primary" disabled={connect.isPending}>
-          {connect.isPending ? 'Connecting…' : prefill ? 'Reconnect' : 'Connect'}
+          {connect.isPending ? 'Connecting…' : reconnect ? 'Reconnect' : 'Connect'}
         </button>
       </div>
     </form>

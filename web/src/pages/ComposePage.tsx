@@ -1,17 +1,17 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState } from 'react';
-import { api, errorMessage } from '../api/client.ts';
+import { ApiError, api, errorMessage } from '../api/client.ts';
 import { keys, postActions, useAccounts, usePlatforms, usePresets } from '../api/queries.ts';
 import type { Image, Post, PostInput } from '../api/types.ts';
 import { Counters } from '../components/Counters.tsx';
-import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
+import { ErrorNote, FieldError, Loading, announce } from '../components/feedback.tsx';
 import { ImagesEditor } from '../components/ImagesEditor.tsx';
 import { PageTitle } from '../components/Layout.tsx';
 import { ScheduleDialog } from '../components/ScheduleDialog.tsx';
 import { SegmentsEditor } from '../components/SegmentsEditor.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { TargetPicker } from '../components/TargetPicker.tsx';
-import { humanProblem, imageProblems, problemsFor } from '../lib/content-check.ts';
+import { countTargets, crossLinkOf, humanProblem, imageProblems, problemsFor, serverContentProblem, useContentRules } from '../lib/content-check.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { defaultTargets, type Targets, targetsBody } from '../lib/targets.ts';
 import { formatWhen, useZone } from '../lib/zone.ts';
@@ -69,11 +69,16 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
     else if (source.data) setForm(fromPost(source.data));
   }, [form, accounts.data, presets.data, accounts.isFetching, presets.isFetching, source.data, sourceId]);
 
-  const selectedPlatforms = useMemo(() => {
-    if (!form || !accounts.data || !platforms.data) return [];
-    const names = new Set(accounts.data.filter((a) => form.targets.accountIds.includes(a.id)).map((a) => a.platform));
-    return platforms.data.filter((p) => names.has(p.name));
-  }, [form, accounts.data, platforms.data]);
+  const contentRules = useContentRules();
+  // Each selected account counts by its own rules (X weighs characters, a Mastodon instance sets
+  // its limit), with the cross-link added where the post's preset puts one.
+  const countedTargets = useMemo(() => {
+    if (!form || !accounts.data || !platforms.data || !presets.data) return [];
+    const selected = accounts.data.filter((a) => form.targets.accountIds.includes(a.id));
+    const sent = targetsBody(form.targets, presets.data, accounts.data);
+    const preset = 'preset_id' in sent ? presets.data.find((p) => p.id === sent.preset_id) : undefined;
+    return countTargets(selected, platforms.data, crossLinkOf(preset, selected));
+  }, [form, accounts.data, platforms.data, presets.data]);
 
   const loadError = accounts.error ?? presets.error ?? platforms.error ?? source.error;
   const title = editId ? 'Edit post' : 'Compose';
@@ -99,7 +104,7 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
   const problems = [
     ...(form.content.trim() === '' ? ['Write the post first: it is empty.'] : []),
     ...(form.targets.accountIds.length === 0 ? ['Pick at least one account (or a preset) to publish to.'] : []),
-    ...problemsFor(post, selectedPlatforms).map(humanProblem),
+    ...problemsFor(contentRules, post, countedTargets).map(humanProblem),
     ...images.errors,
   ];
 
@@ -123,6 +128,8 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
       setScheduling(false);
       done(saved);
     } catch (err) {
+      // Refused for a limit the page did not know (an instance changed its own): fetch the accounts' rules again.
+      if (err instanceof ApiError && err.status === 422 && typeof err.details.limit === 'number') void client.invalidateQueries({ queryKey: keys.accounts });
       setError(err);
       setErrorTitle(label === 'queue' ? 'Not queued:' : label === 'publish' ? 'Not published:' : 'Not saved:');
     } finally {
@@ -175,6 +182,10 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
     });
 
   const isScheduled = editing?.status === 'scheduled';
+  // The server's refusal of the text (422 naming the network, the limit and the count): under the text.
+  const refused = error instanceof ApiError && error.status === 422 ? serverContentProblem(error.details, error.message) : null;
+  const contentRefusal = refused && (refused.field === 'content' || refused.field.startsWith('segments')) ? refused.text : null;
+  const contentErrorId = `${contentId}-error`;
   return (
     <>
       <PageTitle
@@ -190,11 +201,23 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
         <section className="panel stack" aria-label="Content">
           <div className="field">
             <label htmlFor={contentId}>Post text</label>
-            <textarea id={contentId} rows={8} value={form.content} onChange={(e) => update({ content: e.target.value })} placeholder="What do you want to share?" />
+            <textarea
+              id={contentId}
+              rows={8}
+              value={form.content}
+              onChange={(e) => {
+                update({ content: e.target.value });
+                if (contentRefusal) setError(null);
+              }}
+              placeholder="What do you want to share?"
+              aria-invalid={contentRefusal ? true : undefined}
+              aria-describedby={contentRefusal ? contentErrorId : undefined}
+            />
+            <FieldError id={contentErrorId} message={contentRefusal && `Refused by the server: ${contentRefusal}`} />
           </div>
-          <Counters text={form.content} platforms={selectedPlatforms} label="the post" />
+          <Counters text={form.content} targets={countedTargets} label="the post" main />
           <ImagesEditor images={form.images} onChange={(images) => update({ images })} />
-          <SegmentsEditor segments={form.segments} platforms={selectedPlatforms} onChange={(segments) => update({ segments })} />
+          <SegmentsEditor segments={form.segments} targets={countedTargets} onChange={(segments) => update({ segments })} />
         </section>
         <aside className="panel stack" aria-label="Where and when">
           <h2 className="h3">Publish to</h2>
@@ -211,7 +234,13 @@ export function ComposePage({ editId, fromId }: { editId?: string; fromId?: stri
               </ul>
             )}
           </div>
-          {!scheduling && <ErrorNote error={error} title={errorTitle} />}
+          {!scheduling && (contentRefusal ? (
+            <p className="note note-error">
+              <strong>{errorTitle} </strong>see the problem under the post text.
+            </p>
+          ) : (
+            <ErrorNote error={error} title={errorTitle} />
+          ))}
           <div className="actions stack-on-phone">
             <button type="button" className="button primary" disabled={busy !== null} onClick={() => { setTried(true); if (problems.length === 0) setScheduling(true); }}>
               {isScheduled ? 'Reschedule…' : 'Schedule…'}

@@ -116,7 +116,13 @@ export function PostDetailPage({ id }: { id: string }) {
         ) : (
           <ul className="deliveries">
             {p.deliveries.map((d) => (
-              <DeliveryCard key={d.id} delivery={d} account={accounts.data?.find((a) => a.id === d.account_id)} zone={zone} />
+              <DeliveryCard
+                key={d.id}
+                delivery={d}
+                account={accounts.data?.find((a) => a.id === d.account_id)}
+                zone={zone}
+                waitingFor={d.waiting_for ? p.deliveries.find((x) => x.id === d.waiting_for) : undefined}
+              />
             ))}
           </ul>
         )}

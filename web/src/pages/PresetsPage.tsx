@@ -4,12 +4,27 @@ import { api } from '../api/client.ts';
 import { keys, useAccounts, usePresets } from '../api/queries.ts';
 import type { Account, Preset } from '../api/types.ts';
 import { ConfirmDialog, Dialog } from '../components/Dialog.tsx';
-import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
+import { ErrorNote, FieldError, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
+import { fieldOf, plainError } from '../lib/field-errors.ts';
+import { networkName } from '../lib/networks.ts';
 
-type PresetBody = { name: string; accounts: string[]; is_default: boolean };
+type PresetBody = {
+  name: string;
+  accounts: string[];
+  is_default: boolean;
+  primary_platform: string | null;
+  cross_link_enabled: boolean;
+  cross_link_template: string | null;
+};
 
-/** Presets: named sets of accounts. The default one is preselected in the composer; built-in ones are read-only. */
+const DEFAULT_TEMPLATE = 'Also on {platform}: {link}';
+
+/**
+ * Presets: named sets of accounts. The default one is preselected in the composer; built-in ones
+ * are read-only. A preset can cross-post: its primary network goes first, and the others carry
+ * its link (the template).
+ */
 export function PresetsPage() {
   const presets = usePresets();
   const accounts = useAccounts();
@@ -44,7 +59,7 @@ export function PresetsPage() {
   });
 
   const accountNames = (p: Preset) =>
-    [...p.accounts.map((id) => accounts.data?.find((a) => a.id === id)?.display_name ?? 'disconnected account'), ...p.platforms.map((n) => `any ${n}`)].join(', ') || 'no account';
+    [...p.accounts.map((id) => accounts.data?.find((a) => a.id === id)?.display_name ?? 'disconnected account'), ...p.platforms.map((n) => `any ${networkName(n)} account`)].join(', ') || 'no account';
 
   return (
     <>
@@ -65,6 +80,19 @@ export function PresetsPage() {
                 </span>
               </div>
               <p className="small muted break">{p.is_system ? 'Every active account you have, now and later.' : accountNames(p)}</p>
+              {p.primary_platform && (
+                <p className="small break">
+                  {p.cross_link_enabled ? (
+                    <>
+                      <strong>Cross-link:</strong> {networkName(p.primary_platform)} first, then the others with “{p.cross_link_template ?? DEFAULT_TEMPLATE}”
+                    </>
+                  ) : (
+                    <>
+                      <strong>Primary:</strong> {networkName(p.primary_platform)} (no cross-link)
+                    </>
+                  )}
+                </p>
+              )}
               {p.is_system ? (
                 <p className="small muted">Built-in presets cannot be changed.</p>
               ) : (
@@ -115,15 +143,39 @@ function PresetForm(props: { preset: Preset | null; accounts: Account[]; busy: b
   const [name, setName] = useState(props.preset?.name ?? '');
   const [selected, setSelected] = useState<string[]>(props.preset?.accounts ?? []);
   const [isDefault, setIsDefault] = useState(props.preset?.is_default ?? false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [primary, setPrimary] = useState(props.preset?.primary_platform ?? '');
+  const [crossLink, setCrossLink] = useState(props.preset?.cross_link_enabled ?? false);
+  const [template, setTemplate] = useState(props.preset?.cross_link_template ?? DEFAULT_TEMPLATE);
+  const [problem, setProblem] = useState<{ field: 'primary' | 'template' | null; text: string } | null>(null);
   const nameId = useId();
+  const primaryId = useId();
+  const templateId = useId();
+  // The primary network is one of the preset's own: those of the accounts ticked (and any platform it names).
+  const networks = [
+    ...new Set([...props.accounts.filter((a) => selected.includes(a.id)).map((a) => a.platform), ...(props.preset?.platforms ?? [])]),
+  ];
+  const primaryOk = primary === '' || networks.includes(primary);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!name.trim()) return setProblem('Give the preset a name.');
-    if (selected.length === 0) return setProblem('Pick at least one account.');
+    if (!name.trim()) return setProblem({ field: null, text: 'Give the preset a name.' });
+    if (selected.length === 0) return setProblem({ field: null, text: 'Pick at least one account.' });
+    if (!primaryOk) return setProblem({ field: 'primary', text: `None of the accounts ticked is on ${networkName(primary)}: pick another primary network.` });
+    if (crossLink && !primary) return setProblem({ field: 'primary', text: 'Cross-linking needs a primary network: the one whose link the others carry.' });
+    if (crossLink && !template.includes('{link}')) return setProblem({ field: 'template', text: 'The template needs {link}, where the primary post’s address goes.' });
     setProblem(null);
-    props.onSave({ name: name.trim(), accounts: selected, is_default: isDefault });
+    props.onSave({
+      name: name.trim(),
+      accounts: selected,
+      is_default: isDefault,
+      primary_platform: primary || null,
+      cross_link_enabled: crossLink,
+      cross_link_template: template.trim() === '' || template === DEFAULT_TEMPLATE ? (crossLink ? DEFAULT_TEMPLATE : null) : template,
+    });
   };
+  // The server's refusal of these fields, shown with them.
+  const serverField = fieldOf(props.error, { primary: ['primary_platform'], template: ['cross_link_template'] });
+  const primaryError = problem?.field === 'primary' ? problem.text : serverField === 'primary' ? plainError(props.error) : null;
+  const templateError = problem?.field === 'template' ? problem.text : serverField === 'template' ? plainError(props.error) : null;
   return (
     <form className="stack" onSubmit={submit}>
       <div className="field">
@@ -141,7 +193,7 @@ function PresetForm(props: { preset: Preset | null; accounts: Account[]; busy: b
               onChange={(e) => setSelected(e.target.checked ? [...selected, a.id] : selected.filter((x) => x !== a.id))}
             />
             <span className="ellipsis">
-              {a.display_name} <span className="muted">· {a.platform}</span>
+              {a.display_name} <span className="muted">· {networkName(a.platform)}</span>
             </span>
           </label>
         ))}
@@ -150,8 +202,55 @@ function PresetForm(props: { preset: Preset | null; accounts: Account[]; busy: b
         <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
         <span>Default preset (preselected when composing)</span>
       </label>
-      {problem && <p className="note note-error" role="alert">{problem}</p>}
-      <ErrorNote error={props.error} title="Not saved:" />
+      <fieldset className="stack tight">
+        <legend>Cross-posting</legend>
+        <div className="field">
+          <label htmlFor={primaryId}>Primary network</label>
+          <select
+            id={primaryId}
+            value={primary}
+            onChange={(e) => setPrimary(e.target.value)}
+            aria-describedby={`${primaryId}-hint${primaryError ? ` ${primaryId}-error` : ''}`}
+            aria-invalid={primaryError ? true : undefined}
+          >
+            <option value="">None: all at once</option>
+            {[...networks, ...(primaryOk || !primary ? [] : [primary])].map((n) => (
+              <option key={n} value={n}>
+                {networkName(n)}
+              </option>
+            ))}
+          </select>
+          <small id={`${primaryId}-hint`} className="muted">
+            Published first; the other networks follow once it is out.
+          </small>
+          <FieldError id={`${primaryId}-error`} message={primaryError} />
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={crossLink} onChange={(e) => setCrossLink(e.target.checked)} />
+          <span>Add a link to the primary post on the other networks</span>
+        </label>
+        {crossLink && (
+          <div className="field">
+            <label htmlFor={templateId}>Cross-link text</label>
+            <input
+              id={templateId}
+              maxLength={1000}
+              value={template}
+              onChange={(e) => setTemplate(e.target.value)}
+              aria-describedby={`${templateId}-hint${templateError ? ` ${templateId}-error` : ''}`}
+              aria-invalid={templateError ? true : undefined}
+            />
+            <small id={`${templateId}-hint`} className="muted">
+              Added after the text. <code>{'{link}'}</code> the primary post’s address (required), <code>{'{platform}'}</code> its network’s name,{' '}
+              <code>{'{title}'}</code> the post’s first line, <code>{'{excerpt}'}</code> its first 100 characters. If the primary fails, the others go out
+              without it.
+            </small>
+            <FieldError id={`${templateId}-error`} message={templateError} />
+          </div>
+        )}
+      </fieldset>
+      {problem && problem.field === null && <p className="note note-error" role="alert">{problem.text}</p>}
+      {serverField === null && <ErrorNote error={props.error} title="Not saved:" />}
       <div className="actions">
         <button type="submit" className="button primary" disabled={props.busy}>
           {props.busy ? 'Saving…' : 'Save preset'}
