@@ -9,13 +9,21 @@ import { errorRow, machineInfo, printTable, saveResults, toRow } from './lib/rep
 import { runBounded } from './lib/timing.js';
 import bulk from './scenarios/bulk.js';
 import burst, { burst2Workers } from './scenarios/burst.js';
+import burst2Processes from './scenarios/burst-processes.js';
+import busyRss from './scenarios/busy-rss.js';
 import claimFloor from './scenarios/claim-floor.js';
+import createRate from './scenarios/create-rate.js';
 import { graphileBurst, graphileLateness, graphileNoop } from './scenarios/graphile.js';
 import idleMemory from './scenarios/idle-memory.js';
+import monthQuery from './scenarios/month-query.js';
+import networks from './scenarios/networks.js';
 import { latenessScenarios } from './scenarios/lateness.js';
 
 // A scenario with `dialects` runs only on those (graphile-worker and 2 workers: PostgreSQL).
-const ALL_SCENARIOS = [...latenessScenarios, burst, burst2Workers, claimFloor, idleMemory, bulk, graphileBurst, graphileNoop, ...graphileLateness];
+const ALL_SCENARIOS = [
+  ...latenessScenarios, burst, burst2Workers, burst2Processes, claimFloor, idleMemory, busyRss, bulk, monthQuery, createRate, networks,
+  graphileBurst, graphileNoop, ...graphileLateness,
+];
 
 // Optional filters for working on one figure: `npm run bench -- --only=burst,claim-floor --db=sqlite`.
 // `--only=lateness` selects every lateness@<rate>/s (the name before the '@').
@@ -24,10 +32,10 @@ const only = arg('only');
 const onlyDb = arg('db');
 const SCENARIOS = only ? ALL_SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.name.split('@')[0])) : ALL_SCENARIOS;
 const RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
-// Scenarios share a 420 s budget (each gets at most what is left); the hard limit behind it only
+// Scenarios share a 780 s budget (each gets at most what is left); the hard limit behind it only
 // catches a bench that hangs outside any scenario: clean up and quit.
-const BUDGET_MS = 420_000;
-const GLOBAL_LIMIT_MS = 460_000;
+const BUDGET_MS = 780_000;
+const GLOBAL_LIMIT_MS = 840_000;
 
 async function abort(reason, code) {
   console.error(`\n${reason}: cleaning up (apps, receivers, servers, databases, temp dirs)...`);
@@ -72,6 +80,7 @@ async function main() {
         const result = await runBounded(`${scenario.name} on ${database}`, limit, (signal) => scenario.run({ dialect: database, signal }));
         rows.push(...result.figures.map((f) => toRow(scenario.name, database, f)));
         details[`${scenario.name}/${database}`] = result.details;
+        if (result.notes) notes.push(...result.notes.map((n) => `${scenario.name} on ${database}: ${n}`));
         console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       } catch (err) {
         crashed = true;
@@ -90,7 +99,9 @@ async function main() {
     const figureOf = (scenario, prefix) => rows.find((r) => r.database === database && r.scenario === scenario && r.figure.startsWith(prefix))?.value;
     const peer = figureOf('graphile-burst', 'throughput');
     const anchor = figureOf('graphile-noop', 'throughput');
-    for (const [label, scenario] of [['1 worker', 'burst'], ['2 workers', 'burst-2w']]) {
+    // burst-2w: two apps inside the bench process; burst-2proc: two `octopost worker` processes.
+    const runs = [['1 worker', 'burst'], ['2 workers in one process', 'burst-2w'], ['2 worker processes', 'burst-2proc']];
+    for (const [label, scenario] of runs) {
       const ours = figureOf(scenario, 'throughput');
       if (typeof ours !== 'number') continue;
       if (typeof peer === 'number') {
