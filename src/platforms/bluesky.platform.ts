@@ -1,6 +1,8 @@
 import { AppBskyRichtextFacet, RichText, XRPCError, type AppBskyFeedPost, type BlobRef } from '@atproto/api';
-import { z } from 'zod';
-import { countCharacters, type PlatformRules } from '../core/content-rules.js';
+import { countCharacters } from '../core/content-rules.js';
+import { BLUESKY_RULES, type BlueskyInput, type BlueskyPlatformOptions, blueskyConnectSchema as connectSchema } from './bluesky-rules.js';
+
+export { BLUESKY_RULES, type BlueskyInput, type BlueskyPlatformOptions };
 import { DomainError, validationFailed } from '../core/errors.js';
 import type { PublishError, PublishOutcome } from '../core/retry-policy.js';
 import { BlueskyAuthError, classifyFailure, isAccountBlocked, isServerAnswer, quote, retryAfterMs } from './bluesky-errors.js';
@@ -11,39 +13,9 @@ import { fetchImage, MediaError } from './media-fetch.js';
 import { RefreshError, type ConnectContext, type ConnectedAccount, type PlatformAdapter, type PublishRequest } from './platform.js';
 import { checkPublicUrl } from './url-guard.js';
 
-export interface BlueskyPlatformOptions {
-  /** The service accounts sign in to when they name none (Bluesky's entryway). */
-  defaultService?: string;
-  /** Where public post links point: `<appUrl>/profile/<handle>/post/<rkey>`. */
-  appUrl?: string;
-}
-
-const connectSchema = z.strictObject({
-  service: z.string().max(500).optional().describe('http(s) URL of a self-hosted PDS; default Bluesky (bsky.social)'),
-  identifier: z.string().trim().min(1).max(253).describe('handle (alice.bsky.social) or the account email'),
-  app_password: z.string().min(1).max(200).describe('an app password (Bluesky: Settings, Privacy and security, App passwords)'),
-});
-export type BlueskyInput = z.infer<typeof connectSchema>;
 export type BlueskyAdapter = PlatformAdapter<BlueskyInput> &
   Required<Pick<PlatformAdapter<BlueskyInput>, 'connect' | 'refresh' | 'connectSchema'>>;
 
-/**
- * Limits from the app.bsky lexicons: app.bsky.feed.post text is at most 300 graphemes (and 3000
- * UTF-8 bytes); app.bsky.embed.images holds at most 4 images of `image/*`. The image lexicon now
- * allows 2 MB, "formerly limited to 1 MB", and PDSes still on older versions (such as 0.4.217,
- * which the tests run) refuse more than 1,000,000 bytes, so 1 MB is what works everywhere. The
- * app caps alt text at 2000 characters.
- */
-export const BLUESKY_RULES: PlatformRules = {
-  maxLength: 300,
-  maxImages: 4,
-  supportsSegments: true,
-  counting: 'graphemes',
-  maxImageBytes: 1_000_000,
-  imageTypes: ['image/jpeg', 'image/png', 'image/webp', 'image/gif'],
-  maxAltText: 2000,
-  maxBytes: 3000,
-};
 const MAX_TEXT_BYTES = 3000;
 const POST = 'app.bsky.feed.post';
 

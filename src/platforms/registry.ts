@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { createBlueskyPlatform } from './bluesky.platform.js';
+import { createLazyBlueskyPlatform } from './bluesky-lazy.js';
 import { createLinkedInPlatform } from './linkedin.platform.js';
 import { createMastodonPlatform } from './mastodon.platform.js';
 import type { PlatformAdapter } from './platform.js';
@@ -33,7 +33,7 @@ export function createPlatformRegistry(config: Pick<Config, 'publicUrl' | 'netwo
   const { x, linkedin, threads, bluesky } = config.networks;
   return new PlatformRegistry([
     webhookPlatform,
-    createBlueskyPlatform({ defaultService: bluesky.service }),
+    createLazyBlueskyPlatform({ defaultService: bluesky.service }),
     createMastodonPlatform({ website: config.publicUrl }),
     createXPlatform({ clientId: x.clientId, clientSecret: x.clientSecret, apiBaseUrl: x.apiUrl, authorizeUrl: x.authorizeUrl }),
     createLinkedInPlatform({ clientId: linkedin.clientId, clientSecret: linkedin.clientSecret, apiBaseUrl: linkedin.apiUrl, oauthBaseUrl: linkedin.oauthUrl }),
