@@ -17,6 +17,8 @@ export interface Config {
   logLevel: string;
   /** How many deliveries one worker publishes at the same time. */
   workerConcurrency: number;
+  /** Check every response against its schema (tests); production trusts the presenters. */
+  checkResponses: boolean;
   /** The address people reach this server at: OAuth callbacks are built from it. */
   publicUrl: string;
   networks: NetworkConfig;
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: read('OCTOPOST_WORKER_CONCURRENCY', 64, positiveInt),
     publicUrl: read('OCTOPOST_PUBLIC_URL', '', httpUrl),
+    checkResponses: read('OCTOPOST_CHECK_RESPONSES', env.VITEST !== undefined, bool),
     networks: {
       x: defined({ clientId: env.OCTOPOST_X_CLIENT_ID, clientSecret: env.OCTOPOST_X_CLIENT_SECRET, apiUrl: env.OCTOPOST_X_API_URL, authorizeUrl: env.OCTOPOST_X_AUTHORIZE_URL }),
       linkedin: defined({

@@ -35,6 +35,7 @@ export async function createTestApp(dialect: DialectName, options: TestAppOption
     databaseUrl: db.databaseUrl,
     retryDelaysMs: [1000, 5000, 15000],
     publishTimeoutMs: 2000,
+    checkResponses: true,
     ...options.config,
   };
   const app = await createApp(config, {
