@@ -11,16 +11,18 @@ import { createDatabase } from './databases.js';
 
 /**
  * Starts Octopost on a fresh database. `worker: true` runs the scheduler in this process.
- * OCTOPOST_BENCH_CONCURRENCY overrides config.workerConcurrency (default 64) to compare settings.
+ * `platforms(config)`, when given, returns the app's PlatformRegistry (default: the one the config
+ * makes). OCTOPOST_BENCH_CONCURRENCY overrides config.workerConcurrency (default 64) to compare
+ * settings.
  */
-export async function startOctopost(dialect, label, { worker }) {
+export async function startOctopost(dialect, label, { worker, platforms }) {
   const database = await createDatabase(dialect, label);
   try {
     const env = { OCTOPOST_DATA_DIR: database.dataDir, LOG_LEVEL: 'silent' };
     if (database.databaseUrl) env.DATABASE_URL = database.databaseUrl;
     if (process.env.OCTOPOST_BENCH_CONCURRENCY) env.OCTOPOST_WORKER_CONCURRENCY = process.env.OCTOPOST_BENCH_CONCURRENCY;
     const config = loadConfig(env);
-    const app = await createApp(config, { worker, logger: pino({ level: 'silent' }) });
+    const app = await createApp(config, { worker, platforms: platforms?.(config), logger: pino({ level: 'silent' }) });
     const closeApp = track(`octopost app (${label}, ${dialect})`, () => app.close());
     const owner = await app.services.users.ensureOwner();
     return {
@@ -58,11 +60,19 @@ export async function connectWebhooks(octo, urls) {
  * announce: the caller calls app.ctx.due.announce(dueAt) when it wants the scheduler to look.
  */
 export async function insertDuePosts(octo, { postCount, accountIds, dueAt }) {
+  await insertPostsDueAt(octo, { dueTimes: Array.from({ length: postCount }, () => dueAt), accountIds });
+}
+
+/**
+ * Inserts posts whose due times are given one by one (`dueTimes[i]` for post i), each to every
+ * account in `accountIds`, in one transaction through the repository functions. Does not announce.
+ */
+export async function insertPostsDueAt(octo, { dueTimes, accountIds }) {
   const db = octo.app.ctx.store.db;
   const now = Date.now();
   await db.transaction().execute(async (trx) => {
     let batch = [];
-    for (let i = 0; i < postCount; i++) {
+    for (let i = 0; i < dueTimes.length; i++) {
       const postId = newId(ID_PREFIX.post, now);
       await insertPost(trx, {
         id: postId,
@@ -72,13 +82,13 @@ export async function insertDuePosts(octo, { postCount, accountIds, dueAt }) {
         segments: [],
         platformOptions: {},
         staggerMinutes: 0,
-        scheduledFor: dueAt,
+        scheduledFor: dueTimes[i],
         createdAt: now,
         updatedAt: now,
         accountIds,
       });
       for (const accountId of accountIds) {
-        batch.push({ id: newId(ID_PREFIX.delivery, now), postId, accountId, platform: 'webhook', dueAt, now });
+        batch.push({ id: newId(ID_PREFIX.delivery, now), postId, accountId, platform: 'webhook', dueAt: dueTimes[i], now });
       }
       // 500 rows x 16 columns stays under both SQLite's and PostgreSQL's bound-parameter limits.
       if (batch.length >= 500) {

@@ -11,9 +11,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { deflateSync } from 'node:zlib';
-import pino from 'pino';
-import { createApp } from '../../dist/app.js';
 import { loadConfig } from '../../dist/config.js';
 import { createBlueskyPlatform } from '../../dist/platforms/bluesky.platform.js';
 import { createLinkedInPlatform } from '../../dist/platforms/linkedin.platform.js';
@@ -23,7 +20,7 @@ import { createThreadsPlatform } from '../../dist/platforms/threads.platform.js'
 import { webhookPlatform } from '../../dist/platforms/webhook.platform.js';
 import { createXPlatform } from '../../dist/platforms/x.platform.js';
 import { track } from '../lib/cleanup.js';
-import { createDatabase } from '../lib/databases.js';
+import { startOctopost } from '../lib/octopost.js';
 import { max, percentile } from '../lib/stats.js';
 import { waitUntil } from '../lib/timing.js';
 
@@ -280,15 +277,17 @@ async function importPeer(ts, rel) {
 
 async function startPeers(notes) {
   const { default: ts } = await import('typescript');
-  const [{ XFake }, { MastodonFake }, { LinkedInFake }, { ThreadsFake }] = await Promise.all(
-    ['x-fake', 'mastodon-fake', 'linkedin-fake', 'threads-fake'].map((rel) => importPeer(ts, rel)),
+  // The Bluesky fault proxy is written here, before peer.js (which imports it), and its PNG
+  // encoder builds the bench image.
+  const [{ XFake }, { MastodonFake }, { LinkedInFake }, { ThreadsFake }, { encodePng }] = await Promise.all(
+    ['x-fake', 'mastodon-fake', 'linkedin-fake', 'threads-fake', 'bluesky-pds/fault-proxy'].map((rel) => importPeer(ts, rel)),
   );
   const releases = [];
   const close = async () => {
     for (const release of releases.reverse()) await release().catch(() => {});
   };
   try {
-    const images = await startImageServer();
+    const images = await startImageServer(encodePng);
     releases.push(track('image server (networks)', () => images.close()));
     const config = loadConfig({ OCTOPOST_DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent' }); // only for the public URL (OAuth callbacks)
     const callback = (p) => `${config.publicUrl}/v1/accounts/connect/${p}/callback`;
@@ -304,7 +303,6 @@ async function startPeers(notes) {
     let bluesky;
     let blueskySkipped;
     try {
-      await importPeer(ts, 'bluesky-pds/fault-proxy'); // written before peer.js, which imports it
       const { BlueskyPeer } = await importPeer(ts, 'bluesky-pds/peer');
       const peer = await BlueskyPeer.start();
       releases.push(track('Bluesky PDS peer (networks)', () => peer.stop()));
@@ -344,8 +342,8 @@ async function startPeers(notes) {
  * the web; noise so it does not compress). Counts downloads by Octopost (its user agent) and by
  * anyone else (Threads fetches the image itself).
  */
-async function startImageServer() {
-  const png = noisePng(320, 256);
+async function startImageServer(encodePng) {
+  const png = noisePng(encodePng, 320, 256);
   const counts = { octopost: 0, other: 0 };
   const server = http.createServer((req, res) => {
     if (req.url !== '/bench.png') return res.writeHead(404).end();
@@ -371,7 +369,8 @@ async function startImageServer() {
   };
 }
 
-function noisePng(width, height) {
+/** Red noise, 8-bit RGB, PNG-encoded by the Bluesky fault proxy's `encodePng` (test/peers). */
+function noisePng(encodePng, width, height) {
   let seed = 0x2545f491; // xorshift32: the same bytes every run
   const random = () => {
     seed ^= seed << 13;
@@ -389,35 +388,7 @@ function noisePng(width, height) {
     }
     rows.push(row);
   }
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([head, typed, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return encodePng(width, height, Buffer.concat(rows));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,40 +399,21 @@ function crc32(buf) {
  * adapters with their production settings, pointed at the peers (what config.networks does for
  * X, LinkedIn, Threads and Bluesky; Mastodon takes the instance from the account).
  */
-async function startApp(dialect, peers) {
-  const database = await createDatabase(dialect, 'networks');
-  try {
-    const env = { OCTOPOST_DATA_DIR: database.dataDir, LOG_LEVEL: 'silent' };
-    if (database.databaseUrl) env.DATABASE_URL = database.databaseUrl;
-    if (process.env.OCTOPOST_BENCH_CONCURRENCY) env.OCTOPOST_WORKER_CONCURRENCY = process.env.OCTOPOST_BENCH_CONCURRENCY;
-    const config = loadConfig(env);
-    const adapters = [
-      webhookPlatform,
-      createMastodonPlatform({ website: config.publicUrl }),
-      createXPlatform({ clientId: X_CLIENT.id, clientSecret: X_CLIENT.secret, apiBaseUrl: peers.x.url, authorizeUrl: `${peers.x.url}/i/oauth2/authorize` }),
-      createLinkedInPlatform({ ...LINKEDIN_CLIENT, apiBaseUrl: peers.linkedin.url, oauthBaseUrl: peers.linkedin.oauthBaseUrl }),
-      createThreadsPlatform({ ...THREADS_APP, graphBaseUrl: peers.threads.url, authorizeUrl: `${peers.threads.url}/oauth/authorize` }),
-    ];
-    if (peers.bluesky) adapters.push(createBlueskyPlatform({ defaultService: peers.bluesky.peer.proxy.url }));
-    const app = await createApp(config, { worker: true, platforms: new PlatformRegistry(adapters), logger: pino({ level: 'silent' }) });
-    const closeApp = track(`octopost app (networks, ${dialect})`, () => app.close());
-    const owner = await app.services.users.ensureOwner();
-    return {
-      app,
-      config,
-      userId: owner.id,
-      async close() {
-        try {
-          await closeApp();
-        } finally {
-          await database.drop();
-        }
-      },
-    };
-  } catch (err) {
-    await database.drop();
-    throw err;
-  }
+function startApp(dialect, peers) {
+  return startOctopost(dialect, 'networks', {
+    worker: true,
+    platforms: (config) => {
+      const adapters = [
+        webhookPlatform,
+        createMastodonPlatform({ website: config.publicUrl }),
+        createXPlatform({ clientId: X_CLIENT.id, clientSecret: X_CLIENT.secret, apiBaseUrl: peers.x.url, authorizeUrl: `${peers.x.url}/i/oauth2/authorize` }),
+        createLinkedInPlatform({ ...LINKEDIN_CLIENT, apiBaseUrl: peers.linkedin.url, oauthBaseUrl: peers.linkedin.oauthBaseUrl }),
+        createThreadsPlatform({ ...THREADS_APP, graphBaseUrl: peers.threads.url, authorizeUrl: `${peers.threads.url}/oauth/authorize` }),
+      ];
+      if (peers.bluesky) adapters.push(createBlueskyPlatform({ defaultService: peers.bluesky.peer.proxy.url }));
+      return new PlatformRegistry(adapters);
+    },
+  });
 }
 
 /**
@@ -477,15 +429,8 @@ async function connectAccounts(octo, peers) {
   // X: x.com's consent page checks the client, callback and PKCE challenge, then issues a code.
   {
     const { authorizeUrl } = await oauth.start(userId, 'x', {});
-    const q = new URL(authorizeUrl).searchParams;
-    const code = peers.x.issueCode({
-      clientId: q.get('client_id'),
-      redirectUri: q.get('redirect_uri'),
-      codeChallenge: q.get('code_challenge'),
-      codeChallengeMethod: q.get('code_challenge_method'),
-      scope: q.get('scope'),
-    });
-    ids.x = (await oauth.finish('x', { code, state: q.get('state') })).account.id;
+    const approved = peers.x.approve(authorizeUrl);
+    ids.x = (await oauth.finish('x', { code: approved.code, state: approved.state })).account.id;
   }
   // Mastodon: the app is registered on the instance at start; the person approves there.
   {

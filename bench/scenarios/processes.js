@@ -5,9 +5,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { ID_PREFIX, newId } from '../../dist/core/ids.js';
-import { insertDeliveries } from '../../dist/store/delivery.repository.js';
-import { insertPost } from '../../dist/store/post.repository.js';
 import { track } from '../lib/cleanup.js';
 import { waitUntil } from '../lib/timing.js';
 
@@ -105,37 +102,5 @@ export async function call(base, key, method, path, body) {
   return { status: response.statusCode, ms, bytes: text.length, body: text ? JSON.parse(text) : null };
 }
 
-/**
- * Inserts posts whose due times are given one by one (`dueTimes[i]` for post i), each to every
- * account in `accountIds`, in one transaction through the repository functions (as
- * lib/octopost.js insertDuePosts does for one shared time).
- */
-export async function insertPostsDueAt(octo, { dueTimes, accountIds }) {
-  const db = octo.app.ctx.store.db;
-  const now = Date.now();
-  await db.transaction().execute(async (trx) => {
-    let batch = [];
-    for (let i = 0; i < dueTimes.length; i++) {
-      const postId = newId(ID_PREFIX.post, now);
-      await insertPost(trx, {
-        id: postId,
-        userId: octo.userId,
-        content: `Bench post ${i}: a sentence of ordinary length, about as long as a real social media post.`,
-        media: { images: [] },
-        segments: [],
-        platformOptions: {},
-        staggerMinutes: 0,
-        scheduledFor: dueTimes[i],
-        createdAt: now,
-        updatedAt: now,
-        accountIds,
-      });
-      for (const accountId of accountIds) batch.push({ id: newId(ID_PREFIX.delivery, now), postId, accountId, platform: 'webhook', dueAt: dueTimes[i], now });
-      if (batch.length >= 500) {
-        await insertDeliveries(trx, batch);
-        batch = [];
-      }
-    }
-    await insertDeliveries(trx, batch);
-  });
-}
+/** Posts due at times given one by one: lib/octopost.js, where insertDuePosts (one shared time) uses it too. */
+export { insertPostsDueAt } from '../lib/octopost.js';

@@ -35,15 +35,8 @@ describe.each(await dialects())('token refresh on %s', (dialect) => {
     t = await createTestApp(dialect, { clock, platforms, worker: true, config: { publicUrl: PUBLIC_URL } });
     // Connect through the API as a browser would.
     const started = await t.server.inject({ method: 'GET', url: '/v1/accounts/connect/x', headers: { authorization: `Bearer ${t.key}`, accept: 'application/json' } });
-    const q = new URL(started.json().authorize_url).searchParams;
-    const code = fake.issueCode({
-      clientId: q.get('client_id')!,
-      redirectUri: q.get('redirect_uri')!,
-      codeChallenge: q.get('code_challenge')!,
-      codeChallengeMethod: q.get('code_challenge_method')!,
-      scope: q.get('scope')!,
-    });
-    const done = await t.server.inject({ method: 'GET', url: `/v1/accounts/connect/x/callback?code=${code}&state=${q.get('state')}`, headers: { accept: 'application/json' } });
+    const { code, state } = fake.approve(started.json().authorize_url);
+    const done = await t.server.inject({ method: 'GET', url: `/v1/accounts/connect/x/callback?code=${code}&state=${state}`, headers: { accept: 'application/json' } });
     expect(done.statusCode, done.body).toBe(201);
     accountId = done.json().id;
   });
@@ -107,9 +100,8 @@ describe.each(await dialects())('token refresh on %s', (dialect) => {
 
     // Reconnecting the same X identity keeps the account (same id) and makes it active again.
     const started = await t.server.inject({ method: 'GET', url: '/v1/accounts/connect/x', headers: { authorization: `Bearer ${t.key}`, accept: 'application/json' } });
-    const q = new URL(started.json().authorize_url).searchParams;
-    const code = fake.issueCode({ clientId: CLIENT.id, redirectUri: q.get('redirect_uri')!, codeChallenge: q.get('code_challenge')!, codeChallengeMethod: 'S256', scope: q.get('scope')! });
-    const again = await t.server.inject({ method: 'GET', url: `/v1/accounts/connect/x/callback?code=${code}&state=${q.get('state')}`, headers: { accept: 'application/json' } });
+    const { code, state } = fake.approve(started.json().authorize_url);
+    const again = await t.server.inject({ method: 'GET', url: `/v1/accounts/connect/x/callback?code=${code}&state=${state}`, headers: { accept: 'application/json' } });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ id: accountId, is_active: true, inactive_reason: null });
   });

@@ -84,6 +84,23 @@ export class XFake {
     return code;
   }
 
+  /**
+   * Plays the person approving on x.com: reads the authorize URL's client id, callback URL, PKCE
+   * challenge and scope as x.com does, issues a code for them (issueCode), and returns what x.com
+   * redirects back with: the code and the state.
+   */
+  approve(authorizeUrl: string | URL): { code: string; state: string } {
+    const q = new URL(authorizeUrl).searchParams;
+    const code = this.issueCode({
+      clientId: q.get('client_id')!,
+      redirectUri: q.get('redirect_uri')!,
+      codeChallenge: q.get('code_challenge')!,
+      codeChallengeMethod: q.get('code_challenge_method')!,
+      scope: q.get('scope')!,
+    });
+    return { code, state: q.get('state')! };
+  }
+
   /** The next tweet (or media upload) request, `onPart` requests later, is answered with this failure. */
   failNext(kind: XFailure, onPart = 0, target: 'tweets' | 'media' = 'tweets'): void {
     this.armed = { kind, target, skip: onPart };

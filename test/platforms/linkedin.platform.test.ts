@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContent } from '../../src/core/content-rules.js';
 import { DomainError } from '../../src/core/errors.js';
 import { classifyLinkedIn, createLinkedInPlatform, escapeLittleText } from '../../src/platforms/linkedin.platform.js';
 import type { HttpAnswer } from '../../src/platforms/oauth-http.js';
 import { type ConnectedAccount, type PlatformAdapter, RefreshError } from '../../src/platforms/platform.js';
+import { connectInBrowser, serveImages } from '../helpers/platform-harness.js';
 import { LinkedInFake } from '../peers/linkedin-fake.js';
 import { publishRequest, runConformance } from './conformance.js';
 
@@ -16,33 +15,14 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 const WEBP = Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1'), Buffer.alloc(16)]);
 
 /** Serves the post's images, as the user's own web server would. */
-async function imageServer(): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const body = req.url === '/red.png' ? PNG : req.url === '/photo.webp' ? WEBP : null;
-    if (!body) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
-}
+const imageServer = () => serveImages({ '/red.png': PNG, '/photo.webp': WEBP });
 
 function adapterFor(fake: LinkedInFake): PlatformAdapter {
   return createLinkedInPlatform({ ...CLIENT, apiBaseUrl: fake.url, oauthBaseUrl: fake.oauthBaseUrl });
 }
 
 /** Plays the browser: opens the authorize URL, lets the fake consent, and brings the code back. */
-async function connect(adapter: PlatformAdapter): Promise<{ account: ConnectedAccount; authorizeUrl: URL }> {
-  const clients = { get: async () => undefined, put: async () => {} };
-  const state = `st_${Math.random().toString(36).slice(2)}`;
-  const started = await adapter.oauth!.start({}, { redirectUri: REDIRECT, state, clients, blockPrivateUrls: false });
-  const consent = await fetch(started.authorizeUrl, { redirect: 'manual' });
-  expect(consent.status).toBe(302);
-  const back = new URL(consent.headers.get('location')!);
-  expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
-  expect(back.searchParams.get('state')).toBe(state);
-  const account = await adapter.oauth!.finish(back.searchParams.get('code')!, started.remember, { redirectUri: REDIRECT, clients, blockPrivateUrls: false });
-  return { account, authorizeUrl: new URL(started.authorizeUrl) };
-}
+const connect = (adapter: PlatformAdapter) => connectInBrowser(adapter, REDIRECT);
 
 let conformanceFake: LinkedInFake | undefined;
 

@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkContent } from '../../src/core/content-rules.js';
 import type { HttpAnswer } from '../../src/platforms/oauth-http.js';
 import { type ConnectedAccount, type PlatformAdapter, RefreshError } from '../../src/platforms/platform.js';
 import { classifyThreads, createThreadsPlatform } from '../../src/platforms/threads.platform.js';
+import { connectInBrowser, serveImages } from '../helpers/platform-harness.js';
 import { ThreadsFake } from '../peers/threads-fake.js';
 import { publishRequest, runConformance } from './conformance.js';
 
@@ -13,16 +12,7 @@ const REDIRECT = 'http://127.0.0.1:7700/v1/accounts/connect/threads/callback';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
 /** The user's own web server, where Threads downloads the images from. Counts what it served. */
-async function imageServer(): Promise<{ url: string; served: string[]; close(): Promise<void> }> {
-  const served: string[] = [];
-  const server: Server = createServer((req, res) => {
-    served.push(req.url ?? '');
-    if (req.url !== '/red.png' && req.url !== '/blue.png') return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'image/png', 'content-length': PNG.length }).end(PNG);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served, close: () => new Promise((r) => server.close(() => r())) };
-}
+const imageServer = () => serveImages({ '/red.png': PNG, '/blue.png': PNG }, 'image/png');
 
 function adapterFor(fake: ThreadsFake): PlatformAdapter {
   // Short waits between container status reads: the local Threads processes images at once.
@@ -30,19 +20,7 @@ function adapterFor(fake: ThreadsFake): PlatformAdapter {
 }
 
 /** Plays the browser: opens the authorize URL, lets the fake consent, brings the code back. */
-async function connect(adapter: PlatformAdapter): Promise<{ account: ConnectedAccount; authorizeUrl: URL; code: string }> {
-  const clients = { get: async () => undefined, put: async () => {} };
-  const state = `st_${Math.random().toString(36).slice(2)}`;
-  const started = await adapter.oauth!.start({}, { redirectUri: REDIRECT, state, clients, blockPrivateUrls: false });
-  const consent = await fetch(started.authorizeUrl, { redirect: 'manual' });
-  expect(consent.status).toBe(302);
-  const back = new URL(consent.headers.get('location')!);
-  expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
-  expect(back.searchParams.get('state')).toBe(state);
-  const code = back.searchParams.get('code')!;
-  const account = await adapter.oauth!.finish(code, started.remember, { redirectUri: REDIRECT, clients, blockPrivateUrls: false });
-  return { account, authorizeUrl: new URL(started.authorizeUrl), code };
-}
+const connect = (adapter: PlatformAdapter) => connectInBrowser(adapter, REDIRECT);
 
 let conformanceFake: ThreadsFake | undefined;
 

@@ -35,13 +35,7 @@ async function connect(fake: XFake, adapter: PlatformAdapter<never>, tamper?: (r
   expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   // The verifier stays on our side: only its hash travels through the browser.
   expect(authorizeUrl).not.toContain(String(remember.code_verifier));
-  const code = fake.issueCode({
-    clientId: q.get('client_id')!,
-    redirectUri: q.get('redirect_uri')!,
-    codeChallenge: q.get('code_challenge')!,
-    codeChallengeMethod: q.get('code_challenge_method')!,
-    scope: q.get('scope')!,
-  });
+  const { code } = fake.approve(url);
   const remembered = JSON.parse(JSON.stringify(remember)); // as stored between the two requests
   tamper?.(remembered);
   return adapter.oauth!.finish(code, remembered, { blockPrivateUrls: false, redirectUri: CALLBACK, clients: noClients });

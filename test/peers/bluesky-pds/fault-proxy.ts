@@ -199,6 +199,15 @@ function answer(res: http.ServerResponse, fault: Exclude<Fault, 'lose' | 'hang'>
 
 /** A 6x4 red PNG (so an aspect ratio can be checked), built rather than stored as bytes. */
 function makePng(width: number, height: number): Buffer {
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([0xd0, 0x20, 0x20]))]);
+  return encodePng(width, height, Buffer.concat(Array.from({ length: height }, () => row)));
+}
+
+/**
+ * The bytes of an 8-bit RGB PNG of `width` x `height`: `scanlines` are its rows, each a filter
+ * byte then width x 3 bytes (the bench's image host builds its image with it too).
+ */
+export function encodePng(width: number, height: number, scanlines: Buffer): Buffer {
   const chunk = (type: string, data: Buffer) => {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(data.length);
@@ -211,12 +220,10 @@ function makePng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, Buffer.from([0xd0, 0x20, 0x20]))]);
-  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(pixels)),
+    chunk('IDAT', deflateSync(scanlines)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -1,11 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { ApiError, api } from '../api/client.ts';
 import { keys, useAccounts, usePlatforms } from '../api/queries.ts';
 import type { Account } from '../api/types.ts';
 import { ConfirmDialog } from '../components/Dialog.tsx';
-import { ErrorNote, FieldError, Loading, announce } from '../components/feedback.tsx';
+import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
+import { TextField } from '../components/TextField.tsx';
 import { fieldOf, plainError } from '../lib/field-errors.ts';
 import {
   expiryOf,
@@ -330,29 +331,6 @@ function useConnect(onDone: () => void) {
   });
 }
 
-/** A labelled input with its hint and its error, read together (aria-describedby). */
-function Field(props: {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  error: string | null;
-  children: (describedBy: string | undefined, invalid: true | undefined) => ReactNode;
-}) {
-  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className="field">
-      <label htmlFor={props.id}>{props.label}</label>
-      {props.children(describedBy, props.error ? true : undefined)}
-      {props.hint && (
-        <small id={`${props.id}-hint`} className="muted">
-          {props.hint}
-        </small>
-      )}
-      <FieldError id={`${props.id}-error`} message={props.error} />
-    </div>
-  );
-}
-
 function BlueskyForm({ reconnect, onDone }: { reconnect: Account | null; onDone: () => void }) {
   const [identifier, setIdentifier] = useState(reconnect?.username ?? '');
   const [password, setPassword] = useState('');
@@ -375,58 +353,43 @@ function BlueskyForm({ reconnect, onDone }: { reconnect: Account | null; onDone:
       <h3 id={`${id}-title`} className="h4">
         {reconnect ? `Reconnect ${reconnect.display_name}` : 'Bluesky'}
       </h3>
-      <Field id={`${id}-identifier`} label="Handle or email" error={errorOf('identifier')}>
-        {(describedBy, invalid) => (
-          <input
-            id={`${id}-identifier`}
-            autoComplete="username"
-            required
-            maxLength={253}
-            value={identifier}
-            onChange={(e) => setIdentifier(e.target.value)}
-            placeholder="alice.bsky.social"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-          />
-        )}
-      </Field>
-      <Field
+      <TextField
+        id={`${id}-identifier`}
+        label="Handle or email"
+        error={errorOf('identifier')}
+        autoComplete="username"
+        required
+        maxLength={253}
+        value={identifier}
+        onValue={setIdentifier}
+        placeholder="alice.bsky.social"
+      />
+      <TextField
         id={`${id}-password`}
         label="App password"
         hint="Create one in Bluesky: Settings → Privacy and security → App passwords (not your account password)."
         error={errorOf('password')}
-      >
-        {(describedBy, invalid) => (
-          <input
-            id={`${id}-password`}
-            type="password"
-            autoComplete="off"
-            required
-            maxLength={200}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            placeholder="xxxx-xxxx-xxxx-xxxx"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...(reconnect && { 'data-reconnect-focus': '' })}
-          />
-        )}
-      </Field>
-      <Field id={`${id}-service`} label="Custom PDS URL (optional)" hint="Only for a self-hosted server; leave empty for bsky.social." error={errorOf('service')}>
-        {(describedBy, invalid) => (
-          <input
-            id={`${id}-service`}
-            type="url"
-            inputMode="url"
-            maxLength={500}
-            value={service}
-            onChange={(e) => setService(e.target.value)}
-            placeholder="https://pds.example.com"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-          />
-        )}
-      </Field>
+        type="password"
+        autoComplete="off"
+        required
+        maxLength={200}
+        value={password}
+        onValue={setPassword}
+        placeholder="xxxx-xxxx-xxxx-xxxx"
+        reconnectFocus={!!reconnect}
+      />
+      <TextField
+        id={`${id}-service`}
+        label="Custom PDS URL (optional)"
+        hint="Only for a self-hosted server; leave empty for bsky.social."
+        error={errorOf('service')}
+        type="url"
+        inputMode="url"
+        maxLength={500}
+        value={service}
+        onValue={setService}
+        placeholder="https://pds.example.com"
+      />
       {field === null && <ErrorNote error={connect.error} title="Not connected:" />}
       <div>
         <button type="submit" className="button primary" disabled={connect.isPending}>
@@ -486,23 +449,20 @@ function MastodonForm({ reconnect, onDone }: { reconnect: Account | null; onDone
         {reconnect ? `Reconnect ${reconnect.display_name}` : 'Mastodon'}
       </h3>
       <form className="stack tight" onSubmit={(e) => void inBrowser(e)}>
-        <Field id={`${id}-instance`} label="Instance" hint="Your server’s address. You approve Octopost there, then come back here." error={instanceError}>
-          {(describedBy, invalid) => (
-            <input
-              id={`${id}-instance`}
-              inputMode="url"
-              autoComplete="url"
-              required
-              maxLength={300}
-              value={instance}
-              onChange={(e) => setInstance(e.target.value)}
-              placeholder="mastodon.social"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...(reconnect && { 'data-reconnect-focus': '' })}
-            />
-          )}
-        </Field>
+        <TextField
+          id={`${id}-instance`}
+          label="Instance"
+          hint="Your server’s address. You approve Octopost there, then come back here."
+          error={instanceError}
+          inputMode="url"
+          autoComplete="url"
+          required
+          maxLength={300}
+          value={instance}
+          onValue={setInstance}
+          placeholder="mastodon.social"
+          reconnectFocus={!!reconnect}
+        />
         <div>
           <button type="submit" className="button primary" disabled={opening || connect.isPending}>
             {opening ? 'Opening…' : 'Continue in the browser'}
@@ -512,25 +472,17 @@ function MastodonForm({ reconnect, onDone }: { reconnect: Account | null; onDone
       <details>
         <summary>Or paste an access token</summary>
         <form className="stack tight details-body" onSubmit={withToken}>
-          <Field
+          <TextField
             id={`${id}-token`}
             label="Access token"
             hint="In Mastodon: Preferences → Development → New application, with the scopes read:accounts, write:statuses and write:media; then copy “Your access token”."
             error={tokenError}
-          >
-            {(describedBy, invalid) => (
-              <input
-                id={`${id}-token`}
-                type="password"
-                autoComplete="off"
-                maxLength={500}
-                value={token}
-                onChange={(e) => setToken(e.target.value)}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-              />
-            )}
-          </Field>
+            type="password"
+            autoComplete="off"
+            maxLength={500}
+            value={token}
+            onValue={setToken}
+          />
           <div>
             <button type="submit" className="button" disabled={opening || connect.isPending}>
               {connect.isPending ? 'Connecting…' : 'Connect with the token'}
@@ -572,41 +524,31 @@ function ConnectWebhookForm({ reconnect, onDone }: { reconnect: Account | null; 
           Octopost sends each post as a signed JSON POST to this address (header X-Octopost-Signature: an HMAC-SHA256 of the body with the secret).
         </p>
       )}
-      <div className="field">
-        <label htmlFor="wh-name">Name</label>
-        <input id="wh-name" name="name" maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="My blog" />
-      </div>
-      <div className="field">
-        <label htmlFor="wh-url">Webhook URL</label>
-        <input
-          id="wh-url"
-          name="url"
-          type="url"
-          inputMode="url"
-          required
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-          placeholder="https://example.com/octopost"
-          {...(reconnect && { 'data-reconnect-focus': '' })}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="wh-secret">Secret</label>
-        <input
-          id="wh-secret"
-          name="secret"
-          type="password"
-          autoComplete="off"
-          required
-          minLength={8}
-          value={secret}
-          onChange={(e) => setSecret(e.target.value)}
-          aria-describedby="wh-secret-hint"
-        />
-        <small id="wh-secret-hint" className="muted">
-          At least 8 characters, shared with the receiver to check the signature.
-        </small>
-      </div>
+      <TextField id="wh-name" label="Name" name="name" maxLength={100} value={name} onValue={setName} placeholder="My blog" />
+      <TextField
+        id="wh-url"
+        label="Webhook URL"
+        name="url"
+        type="url"
+        inputMode="url"
+        required
+        value={url}
+        onValue={setUrl}
+        placeholder="https://example.com/octopost"
+        reconnectFocus={!!reconnect}
+      />
+      <TextField
+        id="wh-secret"
+        label="Secret"
+        hint="At least 8 characters, shared with the receiver to check the signature."
+        name="secret"
+        type="password"
+        autoComplete="off"
+        required
+        minLength={8}
+        value={secret}
+        onValue={setSecret}
+      />
       <ErrorNote error={connect.error} title="Not connected:" />
       <div>
         <button type="submit" className="button primary" disabled={connect.isPending}>
