@@ -194,7 +194,7 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
       expect(res.status).toBe(200);
       expect(res.json.openapi).toMatch(/^3\./);
       const paths = Object.keys(res.json.paths);
-      for (const p of ['/v1/posts', '/v1/posts/{id}', '/v1/posts/{id}/schedule', '/v1/posts/{id}/cancel', '/v1/posts/{id}/publish', '/v1/accounts', '/v1/presets', '/v1/me']) {
+      for (const p of ['/v1/posts', '/v1/posts/{id}', '/v1/posts/{id}/schedule', '/v1/posts/{id}/cancel', '/v1/posts/{id}/publish', '/v1/accounts', '/v1/accounts/connect/{platform}', '/v1/accounts/connect/{platform}/callback', '/v1/platforms', '/v1/presets', '/v1/me']) {
         expect(paths).toContain(p);
       }
       expect(Object.keys(res.json.paths['/v1/posts'])).toEqual(expect.arrayContaining(['get', 'post']));

@@ -26,8 +26,13 @@ const AccountWire = z
   .meta({ id: 'Account' });
 
 const ConnectBody = z
-  .looseObject({ platform: z.string().max(50).describe('webhook, ...; the other fields depend on the platform') })
-  .describe('webhook: {"platform":"webhook","url":"https://...","secret":"at least 8 characters","display_name":"..."}');
+  .looseObject({ platform: z.string().max(50).describe('webhook, bluesky or mastodon; the other fields depend on the platform') })
+  .describe(
+    'webhook: {"platform":"webhook","url":"https://...","secret":"at least 8 characters","display_name":"..."}; ' +
+      'bluesky: {"platform":"bluesky","identifier":"alice.bsky.social","app_password":"xxxx-xxxx-xxxx-xxxx","service":"https://... (optional, a self-hosted PDS)"}; ' +
+      'mastodon: {"platform":"mastodon","instance":"https://mastodon.social","access_token":"..."}. ' +
+      'X, LinkedIn and Threads connect in the browser: GET /v1/accounts/connect/{platform}.',
+  );
 
 const tags = ['accounts'];
 
