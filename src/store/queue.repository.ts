@@ -67,25 +67,11 @@ export interface OutcomeEntry {
 export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<boolean[]> {
   if (entries.length === 0) return [];
   return db.transaction().execute(async (trx) => {
-    const kept: boolean[] = [];
-    for (const { delivery, outcome, attempt } of entries) {
-      const now = attempt.finishedAt;
-      const base = { locked_by: null, lease_until: null, updated_at: now };
-      const set =
-        outcome.status === 'published'
-          ? { ...base, status: 'published', remote_id: outcome.remoteId, remote_url: outcome.remoteUrl, published_at: now, last_error: null, detail: outcome.detail ?? null }
-          : outcome.status === 'retrying'
-            ? { ...base, status: 'retrying', due_at: outcome.dueAt, last_error: JSON.stringify(outcome.error) }
-            : { ...base, status: outcome.status, last_error: JSON.stringify(outcome.error) };
-      const updated = await trx
-        .updateTable('deliveries')
-        .set(set)
-        .where('id', '=', delivery.id)
-        .where('locked_by', '=', attempt.worker)
-        .where('status', '=', 'publishing')
-        .executeTakeFirst();
-      kept.push(Number(updated.numUpdatedRows) > 0);
+    const updated = new Set<string>();
+    for (let i = 0; i < entries.length; i += 500) {
+      for (const id of await updateDeliveries(trx, entries.slice(i, i + 500))) updated.add(id);
     }
+    const kept = entries.map((e) => updated.has(e.delivery.id));
     const recorded = entries.filter((_, i) => kept[i]);
     if (recorded.length > 0) {
       await trx
@@ -121,6 +107,37 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<b
     }
     return kept;
   });
+}
+
+/**
+ * The deliveries' next states in one statement for the whole batch (a statement per delivery was,
+ * on PostgreSQL, a socket write each: a third of the CPU per delivery went to those writes).
+ * Returns the ids it changed: those still held by their worker, in the same attempt.
+ */
+async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string[]> {
+  const rows = entries.map(({ delivery, outcome, attempt }) => {
+    const published = outcome.status === 'published';
+    return sql`(${delivery.id}, ${outcome.status}, CAST(${outcome.status === 'retrying' ? outcome.dueAt : null} AS BIGINT),
+      ${published ? outcome.remoteId : null}, ${published ? outcome.remoteUrl : null}, CAST(${attempt.finishedAt} AS BIGINT),
+      ${published ? null : JSON.stringify(outcome.error)}, ${published ? (outcome.detail ?? null) : null}, ${attempt.worker}, CAST(${delivery.attempts} AS INTEGER))`;
+  });
+  const result = await sql<{ id: string }>`
+    WITH v(id, status, due_at, remote_id, remote_url, at, last_error, detail, worker, attempts) AS (VALUES ${sql.join(rows)})
+    UPDATE deliveries
+       SET status = v.status,
+           due_at = COALESCE(v.due_at, deliveries.due_at),
+           remote_id = CASE WHEN v.status = 'published' THEN v.remote_id ELSE deliveries.remote_id END,
+           remote_url = CASE WHEN v.status = 'published' THEN v.remote_url ELSE deliveries.remote_url END,
+           published_at = CASE WHEN v.status = 'published' THEN v.at ELSE deliveries.published_at END,
+           detail = CASE WHEN v.status = 'published' THEN v.detail ELSE deliveries.detail END,
+           last_error = v.last_error,
+           locked_by = NULL, lease_until = NULL, updated_at = v.at
+      FROM v
+     WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.status = 'publishing'
+       -- The same attempt: a worker whose lease ran out mid-attempt may have claimed it again since.
+       AND deliveries.attempts = v.attempts
+    RETURNING deliveries.id`.execute(db);
+  return result.rows.map((r) => r.id);
 }
 
 /** One outcome; see recordOutcomes. */
