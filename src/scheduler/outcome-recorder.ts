@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import { type OutcomeEntry, recordOutcomes } from '../store/queue.repository.js';
 
@@ -14,6 +15,7 @@ export class OutcomeRecorder {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     private readonly maxBatch = 200,
   ) {}
 
@@ -38,6 +40,7 @@ export class OutcomeRecorder {
         const kept = await recordOutcomes(
           this.db,
           batch.map((b) => b.entry),
+          this.dialect,
         );
         batch.forEach((b, i) => b.resolve(kept[i] ?? false));
       } catch (err) {

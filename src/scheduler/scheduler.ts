@@ -48,7 +48,7 @@ export class Scheduler {
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
     this.batchSize = options.batchSize ?? 50;
-    this.recorder = new OutcomeRecorder(ctx.store.db);
+    this.recorder = new OutcomeRecorder(ctx.store.db, ctx.store.dialect);
     // Every in-flight attempt listens for shutdown: up to workerConcurrency listeners, on purpose.
     setMaxListeners(0, this.shutdown.signal);
   }
@@ -182,6 +182,8 @@ export class Scheduler {
       delivery,
       outcome: result.outcome,
       attempt: { attemptId: newId(ID_PREFIX.attempt, finishedAt), worker: this.workerId, startedAt, finishedAt, result: result.wire },
+      // Only a cross-linked post's primary has deliveries waiting for it.
+      mayReleaseWaiting: Boolean(post?.crossLink) && !delivery.crossLinkFrom,
     };
     // The attempt happened: its outcome must be written, so a lost database is waited out (the
     // delivery stays ours meanwhile) rather than the outcome dropped and the post sent again.

@@ -3,6 +3,7 @@ import type { Dialect } from './database.js';
 import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
 import type { Database, DeliveriesTable } from './schema.js';
 import { markPostsPublished } from './post.repository.js';
+import { recordOutcomesPostgres } from './record-outcomes.pg.js';
 import type { Selectable } from 'kysely';
 
 type Db = Kysely<Database>;
@@ -56,6 +57,8 @@ export interface OutcomeEntry {
   delivery: DeliveryRecord;
   outcome: Outcome;
   attempt: AttemptFacts;
+  /** Whether deliveries may be waiting for this one (cross-link primary); unknown counts as yes. */
+  mayReleaseWaiting?: boolean;
 }
 
 /**
@@ -64,8 +67,15 @@ export interface OutcomeEntry {
  * only while its worker still holds the delivery (`locked_by = me`): a worker whose lease was taken
  * over must not overwrite the new owner's result. Returns, per entry, whether it was recorded.
  */
-export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<boolean[]> {
+export async function recordOutcomes(db: Db, entries: OutcomeEntry[], dialect?: Dialect): Promise<boolean[]> {
   if (entries.length === 0) return [];
+  if (dialect === 'postgres') {
+    const recorded = new Set<string>();
+    for (let i = 0; i < entries.length; i += 500) {
+      for (const id of await recordOutcomesPostgres(db, entries.slice(i, i + 500))) recorded.add(id);
+    }
+    return entries.map((e) => recorded.has(e.delivery.id));
+  }
   return db.transaction().execute(async (trx) => {
     const updated = new Set<string>();
     for (let i = 0; i < entries.length; i += 500) {
@@ -91,7 +101,7 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[]): Promise<b
         .execute();
     }
     // A finished primary releases the deliveries waiting to carry its link (cross-link presets).
-    const finished = recorded.filter((e) => e.outcome.status !== 'retrying').map((e) => e.delivery.id);
+    const finished = recorded.filter((e) => e.outcome.status !== 'retrying' && e.mayReleaseWaiting !== false).map((e) => e.delivery.id);
     for (let i = 0; i < finished.length; i += 500) {
       await trx
         .updateTable('deliveries')
