@@ -3,6 +3,7 @@ import type { Dialect } from './database.js';
 import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
 import type { Database, DeliveriesTable } from './schema.js';
 import { markPostsPublished } from './post.repository.js';
+import { updateFromOutcomes } from './outcome-update.sql.js';
 import { recordOutcomesPostgres } from './record-outcomes.pg.js';
 import type { Selectable } from 'kysely';
 
@@ -120,9 +121,8 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[], dialect?: 
 }
 
 /**
- * The deliveries' next states in one statement for the whole batch (a statement per delivery was,
- * on PostgreSQL, a socket write each: a third of the CPU per delivery went to those writes).
- * Returns the ids it changed: those still held by their worker, in the same attempt.
+ * The deliveries' next states in one statement for the whole batch (SQLite; PostgreSQL does this
+ * and the rest in one statement, record-outcomes.pg.ts). Returns the ids it changed.
  */
 async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string[]> {
   const rows = entries.map(({ delivery, outcome, attempt }) => {
@@ -133,19 +133,7 @@ async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string
   });
   const result = await sql<{ id: string }>`
     WITH v(id, status, due_at, remote_id, remote_url, at, last_error, detail, worker, attempts) AS (VALUES ${sql.join(rows)})
-    UPDATE deliveries
-       SET status = v.status,
-           due_at = COALESCE(v.due_at, deliveries.due_at),
-           remote_id = CASE WHEN v.status = 'published' THEN v.remote_id ELSE deliveries.remote_id END,
-           remote_url = CASE WHEN v.status = 'published' THEN v.remote_url ELSE deliveries.remote_url END,
-           published_at = CASE WHEN v.status = 'published' THEN v.at ELSE deliveries.published_at END,
-           detail = CASE WHEN v.status = 'published' THEN v.detail ELSE deliveries.detail END,
-           last_error = v.last_error,
-           locked_by = NULL, lease_until = NULL, updated_at = v.at
-      FROM v
-     WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.status = 'publishing'
-       -- The same attempt: a worker whose lease ran out mid-attempt may have claimed it again since.
-       AND deliveries.attempts = v.attempts
+    ${updateFromOutcomes}
     RETURNING deliveries.id`.execute(db);
   return result.rows.map((r) => r.id);
 }

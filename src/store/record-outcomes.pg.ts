@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { updateFromOutcomes } from './outcome-update.sql.js';
 import type { OutcomeEntry } from './queue.repository.js';
 import type { Database } from './schema.js';
 
@@ -24,18 +25,7 @@ export async function recordOutcomesPostgres(db: Kysely<Database>, entries: Outc
       VALUES ${sql.join(rows)}
     ),
     updated AS (
-      UPDATE deliveries
-         SET status = v.status,
-             due_at = COALESCE(v.due_at, deliveries.due_at),
-             remote_id = CASE WHEN v.status = 'published' THEN v.remote_id ELSE deliveries.remote_id END,
-             remote_url = CASE WHEN v.status = 'published' THEN v.remote_url ELSE deliveries.remote_url END,
-             published_at = CASE WHEN v.status = 'published' THEN v.at ELSE deliveries.published_at END,
-             detail = CASE WHEN v.status = 'published' THEN v.detail ELSE deliveries.detail END,
-             last_error = v.last_error,
-             locked_by = NULL, lease_until = NULL, updated_at = v.at
-        FROM v
-       WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.status = 'publishing'
-         AND deliveries.attempts = v.attempts
+      ${updateFromOutcomes}
       RETURNING deliveries.id, deliveries.post_id, v.status, v.at, v.worker, v.attempts, v.attempt_id, v.started_at, v.wire,
                 v.last_error, v.may_release
     ),
