@@ -50,7 +50,7 @@ export async function attemptDelivery(
   let outcome: PublishOutcome;
   let detail: string | null = null;
   try {
-    const credentials = account.tokenExpiresAt === null ? openCredentials(ctx, account.credentials) : await credentialService.fresh(account, signal);
+    const credentials = await credentialService.fresh(account, signal);
     if (credentials instanceof Error) {
       outcome = { kind: 'failed', error: { code: credentials.permanent ? 'reconnect_required' : 'refresh_failed', message: credentials.message, permanent: credentials.permanent, reconnect: credentials.permanent } };
     } else {
@@ -132,18 +132,4 @@ function toDeliveryError(e: PublishError): DeliveryError {
 
 function permanent(code: string, message: string, reconnect: boolean): AttemptResult {
   return { wire: 'skipped', reconnect, outcome: { status: 'failed', error: { code, message, permanent: true, ...(reconnect && { reconnect }) } } };
-}
-
-/**
- * Decrypting costs ~50 µs; a burst publishes many deliveries of few accounts. Keyed by the sealed
- * text, so new credentials (reconnect, refresh) are never served stale. Bounded.
- */
-const opened = new Map<string, Record<string, unknown>>();
-function openCredentials(ctx: AppContext, sealed: string): Record<string, unknown> {
-  const cached = opened.get(sealed);
-  if (cached) return cached;
-  const creds = ctx.secrets.open(sealed);
-  if (opened.size >= 1000) opened.clear();
-  opened.set(sealed, creds);
-  return creds;
 }

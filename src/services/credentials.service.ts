@@ -16,6 +16,7 @@ const RETRY_REFRESH_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
 /** Publishing with credentials this close to expiry refreshes them first. */
 const EXPIRY_MARGIN_MS = 2 * 60_000;
+const opened = new Map<string, Record<string, unknown>>();
 
 /**
  * Adapters read expiry off the wall clock (now + expires_in); the app's clock may be another
@@ -44,9 +45,22 @@ export class CredentialService {
     const adapter = this.ctx.platforms.get(account.platform);
     const now = this.ctx.clock.now();
     if (!adapter?.refresh || account.tokenExpiresAt === null || account.tokenExpiresAt - now > EXPIRY_MARGIN_MS) {
-      return this.ctx.secrets.open(account.credentials);
+      return this.open(account.credentials);
     }
     return this.refresh(account.id, signal);
+  }
+
+  /**
+   * Decrypting costs ~50 µs; a burst publishes many deliveries of few accounts. Keyed by the
+   * sealed text, so new credentials (reconnect, refresh) are never served stale. Bounded.
+   */
+  private open(sealed: string): Record<string, unknown> {
+    const cached = opened.get(sealed);
+    if (cached) return cached;
+    const credentials = this.ctx.secrets.open(sealed);
+    if (opened.size >= 1000) opened.clear();
+    opened.set(sealed, credentials);
+    return credentials;
   }
 
   /** Refreshes every account whose time has come (called by the worker's timer). */
@@ -72,7 +86,7 @@ export class CredentialService {
       }
       const now = this.ctx.clock.now();
       if (account.tokenExpiresAt !== null && account.tokenExpiresAt - now > EXPIRY_MARGIN_MS && (account.refreshAt ?? Infinity) > now) {
-        return this.ctx.secrets.open(account.credentials); // someone else just refreshed it
+        return this.open(account.credentials); // someone else just refreshed it
       }
       if (await takeRefreshLease(db, accountId, now, LEASE_MS)) return this.refreshHeld(account, signal);
       if (waited >= 10_000 || signal.aborted) return new RefreshError('Another node is refreshing this account; try again shortly.', false);

@@ -3,7 +3,7 @@ import { validationFailed } from '../core/errors.js';
 import { isSystemPresetId, SYSTEM_PRESETS } from '../core/system-presets.js';
 import { type AccountRecord, listAccounts } from '../store/account.repository.js';
 import type { CrossLink } from '../store/post.repository.js';
-import { findPreset } from '../store/preset.repository.js';
+import { findPreset, type PresetRecord } from '../store/preset.repository.js';
 import type { AppContext } from './context.js';
 
 export interface TargetSelection {
@@ -23,6 +23,21 @@ export async function resolveTargets(
   /** The user's accounts when the caller already has them (the CSV import resolves thousands of rows). */
   known?: AccountRecord[],
 ): Promise<AccountRecord[]> {
+  return (await resolveSelection(ctx, userId, sel, known)).accounts;
+}
+
+/** The accounts a post goes to, and the cross-link its preset asks for (null: none). */
+export async function resolvePostTargets(ctx: AppContext, userId: string, sel: TargetSelection): Promise<{ accounts: AccountRecord[]; crossLink: CrossLink | null }> {
+  const { accounts, preset } = await resolveSelection(ctx, userId, sel);
+  return { accounts, crossLink: preset ? crossLinkOf(preset, accounts) : null };
+}
+
+async function resolveSelection(
+  ctx: AppContext,
+  userId: string,
+  sel: TargetSelection,
+  known?: AccountRecord[],
+): Promise<{ accounts: AccountRecord[]; preset: PresetRecord | null }> {
   const given = [sel.accounts !== undefined, sel.platforms !== undefined, sel.preset_id !== undefined].filter(Boolean).length;
   if (given === 0) throw validationFailed('accounts', 'Pick where to publish: give one of accounts, platforms or preset_id.');
   if (given > 1) throw validationFailed('accounts', 'Give only one of accounts, platforms or preset_id.');
@@ -30,14 +45,14 @@ export async function resolveTargets(
   const active = all.filter((a) => a.isActive);
   const byId = new Map(all.map((a) => [a.id, a]));
 
-  if (sel.accounts !== undefined) return pickAccounts(sel.accounts, byId, 'accounts');
-  if (sel.platforms !== undefined) return pickPlatforms(ctx, sel.platforms, active);
+  if (sel.accounts !== undefined) return { accounts: pickAccounts(sel.accounts, byId, 'accounts'), preset: null };
+  if (sel.platforms !== undefined) return { accounts: pickPlatforms(ctx, sel.platforms, active), preset: null };
 
   const presetId = sel.preset_id!;
   if (isSystemPresetId(presetId)) {
     if (!SYSTEM_PRESETS.some((p) => p.id === presetId)) throw validationFailed('preset_id', `Preset ${presetId} does not exist.`);
     if (active.length === 0) throw validationFailed('preset_id', 'The preset selects no account: connect an account first.');
-    return active;
+    return { accounts: active, preset: null };
   }
   const preset = await findPreset(ctx.store.db, userId, presetId);
   if (!preset) throw validationFailed('preset_id', `Preset ${presetId} does not exist.`);
@@ -47,7 +62,7 @@ export async function resolveTargets(
   const fromPlatforms = preset.platforms.length ? pickPlatforms(ctx, preset.platforms, active, 'preset_id') : [];
   const unique = [...new Map([...chosen, ...fromPlatforms].map((a) => [a.id, a])).values()];
   if (unique.length === 0) throw validationFailed('preset_id', `Preset "${preset.name}" selects no account.`);
-  return unique;
+  return { accounts: unique, preset };
 }
 
 function pickAccounts(ids: string[], byId: Map<string, AccountRecord>, field: string): AccountRecord[] {
@@ -88,10 +103,8 @@ function pickPlatforms(ctx: AppContext, names: string[], active: AccountRecord[]
  * The preset's cross-link settings for a post going to `accounts`, when the preset asks for one
  * and one of the accounts is on its primary platform (else none: nothing to link to).
  */
-export async function crossLinkFor(ctx: AppContext, userId: string, sel: TargetSelection, accounts: AccountRecord[]): Promise<CrossLink | null> {
-  if (sel.preset_id === undefined || isSystemPresetId(sel.preset_id)) return null;
-  const preset = await findPreset(ctx.store.db, userId, sel.preset_id);
-  if (!preset?.crossLinkEnabled || !preset.primaryPlatform) return null;
+function crossLinkOf(preset: PresetRecord, accounts: AccountRecord[]): CrossLink | null {
+  if (!preset.crossLinkEnabled || !preset.primaryPlatform) return null;
   const primary = accounts.find((a) => a.platform === preset.primaryPlatform);
   if (!primary || accounts.length < 2) return null;
   return { primaryAccountId: primary.id, primaryPlatform: primary.platform, template: preset.crossLinkTemplate ?? DEFAULT_CROSS_LINK_TEMPLATE };

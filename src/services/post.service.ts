@@ -31,7 +31,7 @@ import {
 } from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
-import { crossLinkFor, resolveTargets, type TargetSelection } from './post-targets.js';
+import { resolvePostTargets, type TargetSelection } from './post-targets.js';
 
 export interface PostDraftInput extends TargetSelection {
   content?: string | undefined;
@@ -65,8 +65,7 @@ export class PostService {
 
   async create(userId: string, input: PostDraftInput & { content: string }): Promise<PostRecord> {
     const now = this.ctx.clock.now();
-    const accounts = await resolveTargets(this.ctx, userId, input);
-    const crossLink = await crossLinkFor(this.ctx, userId, input, accounts);
+    const { accounts, crossLink } = await resolvePostTargets(this.ctx, userId, input);
     if (input.media) await this.checkMedia(input.media);
     const post = {
       id: newId(ID_PREFIX.post, now),
@@ -134,9 +133,9 @@ export class PostService {
   async update(userId: string, id: string, input: PostDraftInput): Promise<PostRecord> {
     const now = this.ctx.clock.now();
     const targetsChanged = input.accounts !== undefined || input.platforms !== undefined || input.preset_id !== undefined;
-    const newAccounts = targetsChanged ? await resolveTargets(this.ctx, userId, input) : undefined;
     // New targets bring the preset's cross-link settings, or none when picked by account or platform.
-    const newCrossLink = newAccounts ? await crossLinkFor(this.ctx, userId, input, newAccounts) : undefined;
+    const newTargets = targetsChanged ? await resolvePostTargets(this.ctx, userId, input) : undefined;
+    const newAccounts = newTargets?.accounts;
     if (input.media) await this.checkMedia(input.media);
     const scheduledFor =
       input.scheduled_for === undefined ? undefined : input.scheduled_for === null ? null : this.futureTime(input.scheduled_for);
@@ -151,7 +150,7 @@ export class PostService {
         staggerMinutes: input.stagger_minutes !== undefined ? checkStagger(input.stagger_minutes) : current.staggerMinutes,
         scheduledFor: scheduledFor !== undefined ? scheduledFor : current.scheduledFor,
         accountIds: newAccounts ? newAccounts.map((a) => a.id) : current.accountIds,
-        crossLink: newCrossLink !== undefined ? newCrossLink : current.crossLink,
+        crossLink: newTargets ? newTargets.crossLink : current.crossLink,
       };
       const accounts = newAccounts ?? (await this.accountsOf(trx, next.accountIds));
       this.checkRules(next, accounts);

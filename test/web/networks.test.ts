@@ -410,15 +410,8 @@ describe.skipIf(!chromiumAvailable())('web app: X in the browser and its weighte
     await page.route(
       (url) => url.origin === x.url && url.pathname === '/i/oauth2/authorize',
       async (route) => {
-        const q = new URL(route.request().url()).searchParams;
-        const code = x.issueCode({
-          clientId: q.get('client_id')!,
-          redirectUri: q.get('redirect_uri')!,
-          codeChallenge: q.get('code_challenge')!,
-          codeChallengeMethod: q.get('code_challenge_method')!,
-          scope: q.get('scope')!,
-        });
-        await route.fulfill({ status: 302, headers: { location: `${server.url}/v1/accounts/connect/x/callback?code=${code}&state=${q.get('state')}` } });
+        const { code, state } = x.approve(route.request().url());
+        await route.fulfill({ status: 302, headers: { location: `${server.url}/v1/accounts/connect/x/callback?code=${code}&state=${state}` } });
       },
     );
     await go(page, '/accounts');
