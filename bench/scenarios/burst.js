@@ -3,6 +3,7 @@
 // burst-2w (PostgreSQL only): the same with two workers on the same database, i.e. a second app
 // (its own pool and LISTEN connection, as another node would have) in this process. Both share
 // this process's event loop, so this shows what two claimers on one database do, not two CPUs.
+import os from 'node:os';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { createApp } from '../../dist/app.js';
@@ -10,6 +11,7 @@ import { track } from '../lib/cleanup.js';
 import { connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
 import { startReceiver } from '../lib/receiver-client.js';
 import { max, min } from '../lib/stats.js';
+import { cpuSnapshot } from '../lib/system-cpu.js';
 import { sleep, waitUntil } from '../lib/timing.js';
 
 // 1,000 posts x 10 webhook accounts = 10,000 deliveries: several accounts, as in real use, and
@@ -57,6 +59,7 @@ function burstScenario({ workers }) {
         // CPU time of this process (Octopost plus the bench's light polling; the receiver is another
         // process): unlike the wall-clock figures, it barely moves when the machine is shared.
         const cpuBefore = process.cpuUsage();
+        const cpuElsewhere = cpuSnapshot([receiver.pid]);
 
         // "Recorded" = the scheduler has stored the outcome; its counter is bumped right after
         // recordOutcome commits, and reading it in-process costs next to nothing.
@@ -68,6 +71,7 @@ function burstScenario({ workers }) {
         const recordedMs = Date.now() - dueAt;
         const cpu = process.cpuUsage(cpuBefore);
         const cpuMs = (cpu.user + cpu.system) / 1000;
+        const { postgresMs, machineMs, processesMs: [receiverMs] } = cpuElsewhere.since();
 
         const { rows, requests } = await receiver.dump();
         const arrivals = rows.map(([, at]) => at);
@@ -82,11 +86,14 @@ function burstScenario({ workers }) {
             { figure: 'first received after', value: min(arrivals) - dueAt, unit: 'ms' },
             { figure: 'throughput (claim+publish+record)', value: (DELIVERIES / recordedMs) * 1000, unit: '/s' },
             { figure: 'Octopost CPU per delivery', value: (cpuMs / DELIVERIES) * 1000, unit: 'µs' },
+            ...(dialect === 'postgres' ? [{ figure: 'PostgreSQL server CPU per delivery', value: (postgresMs / DELIVERIES) * 1000, unit: 'µs' }] : []),
+            { figure: 'receiver CPU per delivery', value: (receiverMs / DELIVERIES) * 1000, unit: 'µs' },
+            { figure: 'machine CPU busy (of 100% x cores)', value: (machineMs / recordedMs / os.cpus().length) * 100, unit: '%' },
             { figure: 'duplicate deliveries', value: requests - rows.length, unit: '', goal: { op: '=', value: 0 } },
             { figure: 'not published in database', value: DELIVERIES - (byStatus.published ?? 0), unit: '', goal: { op: '=', value: 0 } },
           ],
           details: {
-            deliveries: DELIVERIES, posts: POSTS, accounts: ACCOUNTS, workers, setupMs, receivedMs, recordedMs, cpuMs, byStatus,
+            deliveries: DELIVERIES, posts: POSTS, accounts: ACCOUNTS, workers, setupMs, receivedMs, recordedMs, cpuMs, postgresMs, receiverMs, machineMs, byStatus,
             publishedByWorker: await Promise.all(apps.map(publishedBy)),
             workerConcurrency: octo.config.workerConcurrency,
           },

@@ -10,9 +10,11 @@
 // as Octopost's lateness scenarios), with the same fast settings and graphile-worker's default
 // 2 s poll, then (on another fresh database) a 100 ms poll. Lateness = receiver arrival - run_at,
 // as for Octopost. (graphile-worker only finds future jobs by polling: NOTIFY fires at insert.)
+import os from 'node:os';
 import { FAST, startGraphile, webhookPayload, webhookTask } from '../lib/graphile.js';
 import { startReceiver } from '../lib/receiver-client.js';
 import { max, min, percentile } from '../lib/stats.js';
+import { cpuSnapshot } from '../lib/system-cpu.js';
 import { sleep, waitUntil } from '../lib/timing.js';
 import { ACCOUNTS, DELIVERIES } from './burst.js';
 import { LATENESS_RATES } from './lateness.js';
@@ -63,6 +65,7 @@ function burstScenario({ name, noop }) {
         await gw.query('UPDATE graphile_worker._private_jobs SET run_at = to_timestamp($1::float8 / 1000)', [dueAt]);
         await sleep(Math.max(0, dueAt - Date.now()), signal);
         const cpuBefore = process.cpuUsage();
+        const cpuElsewhere = cpuSnapshot(receiver ? [receiver.pid] : []);
 
         if (receiver) await receiver.waitForCount(DELIVERIES, { signal, timeoutMs: 90_000, intervalMs: 25 });
         else await waitUntil(() => completedByHandler >= DELIVERIES, { signal, timeoutMs: 90_000, intervalMs: 25, what: 'all no-op jobs run' });
@@ -71,9 +74,10 @@ function burstScenario({ name, noop }) {
         const completedMs = Date.now() - dueAt;
         const cpu = process.cpuUsage(cpuBefore);
         const cpuMs = (cpu.user + cpu.system) / 1000;
+        const { postgresMs, machineMs, processesMs: [receiverMs] } = cpuElsewhere.since();
 
         const figures = [{ figure: 'throughput (fetch+run+complete)', value: (DELIVERIES / completedMs) * 1000, unit: '/s' }];
-        const details = { jobs: DELIVERIES, settings: FAST, setupMs, completedMs, cpuMs };
+        const details = { jobs: DELIVERIES, settings: FAST, setupMs, completedMs, cpuMs, postgresMs, receiverMs, machineMs };
         if (receiver) {
           const { rows, requests } = await receiver.dump();
           const arrivals = rows.map(([, at]) => at);
@@ -84,7 +88,12 @@ function burstScenario({ name, noop }) {
           );
           figures.push({ figure: 'duplicate deliveries', value: requests - rows.length, unit: '', goal: { op: '=', value: 0 } });
         }
-        figures.push({ figure: 'graphile-worker CPU per job', value: (cpuMs / DELIVERIES) * 1000, unit: 'µs' });
+        figures.push(
+          { figure: 'graphile-worker CPU per job', value: (cpuMs / DELIVERIES) * 1000, unit: 'µs' },
+          { figure: 'PostgreSQL server CPU per job', value: (postgresMs / DELIVERIES) * 1000, unit: 'µs' },
+          ...(receiver ? [{ figure: 'receiver CPU per job', value: (receiverMs / DELIVERIES) * 1000, unit: 'µs' }] : []),
+          { figure: 'machine CPU busy (of 100% x cores)', value: (machineMs / completedMs / os.cpus().length) * 100, unit: '%' },
+        );
         return { figures, details };
       } finally {
         await gw?.close();

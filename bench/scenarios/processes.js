@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { track } from '../lib/cleanup.js';
+import { processCpuMs } from '../lib/system-cpu.js';
 import { waitUntil } from '../lib/timing.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux: /proc/<pid>/stat counts CPU time in these
 
 /**
  * Starts `octopost <args>` (e.g. ['serve', '--no-worker'] or ['worker']) on `octo`'s database (the
@@ -64,11 +64,7 @@ export async function startOctopostProcess(octo, args, { env: extra = {}, ready,
       return { rssKb, hwmKb: Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]) };
     },
     /** User + system CPU time used so far, ms (clock-tick resolution: 10 ms). */
-    cpuMs() {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // field 3 (state) onwards
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S; // utime, stime
-    },
+    cpuMs: () => processCpuMs(child.pid),
     output: () => tail,
     stop,
   };
