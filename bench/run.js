@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { releaseAll } from './lib/cleanup.js';
 import { PG_ADMIN_URL, probePostgres } from './lib/databases.js';
 import { errorRow, machineInfo, printTable, saveResults, toRow } from './lib/report.js';
+import { repeated } from './lib/repeat.js';
 import { runBounded } from './lib/timing.js';
 import bulk from './scenarios/bulk.js';
 import burst, { burst2Workers } from './scenarios/burst.js';
@@ -20,9 +21,18 @@ import networks from './scenarios/networks.js';
 import { latenessScenarios } from './scenarios/lateness.js';
 
 // A scenario with `dialects` runs only on those (graphile-worker and 2 workers: PostgreSQL).
+// The throughput scenarios that are compared with each other run three times, by their median run.
+const median3 = (scenario, by) => repeated(scenario, { runs: 3, by });
 const ALL_SCENARIOS = [
-  ...latenessScenarios, burst, burst2Workers, burst2Processes, claimFloor, idleMemory, busyRss, bulk, monthQuery, createRate, networks,
-  graphileBurst, graphileNoop, ...graphileLateness,
+  ...latenessScenarios,
+  median3(burst, 'throughput'),
+  median3(burst2Workers, 'throughput'),
+  median3(burst2Processes, 'throughput'),
+  median3(claimFloor, 'claim floor'),
+  idleMemory, busyRss, bulk, monthQuery, createRate, networks,
+  median3(graphileBurst, 'throughput'),
+  median3(graphileNoop, 'throughput'),
+  ...graphileLateness,
 ];
 
 // Optional filters for working on one figure: `npm run bench -- --only=burst,claim-floor --db=sqlite`.
