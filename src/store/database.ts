@@ -77,8 +77,13 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** PostgreSQL SQLSTATEs meaning "the server is away or refusing connections for now". */
+/**
+ * PostgreSQL SQLSTATEs meaning "the server is away or refusing connections for now", or that it
+ * rolled the statement back whole to resolve a conflict with another (running it again is right).
+ */
 const UNAVAILABLE_SQLSTATES = new Set([
+  '40P01', // deadlock_detected: e.g. two workers' batches touching the same posts in other orders
+  '40001', // serialization_failure
   '57P01', // admin_shutdown: the server is stopping (pg_ctl stop -m fast)
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: starting up, shutting down or in recovery
@@ -91,8 +96,9 @@ const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying
 
 /**
  * True when `err` says the database cannot be reached right now (PostgreSQL stopped, restarting,
- * unreachable, out of connections; SQLite locked past its busy timeout) rather than that the
- * statement is wrong: the API answers 503 and asks to retry, the scheduler backs off and retries.
+ * unreachable, out of connections; SQLite locked past its busy timeout) or rolled the statement
+ * back for a conflict (deadlock), rather than that the statement is wrong: the API answers 503
+ * and asks to retry, the scheduler backs off and retries.
  */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
