@@ -157,4 +157,22 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     await tick(10 * MINUTE);
     expect(receiver.requests).toHaveLength(1);
   });
+  it('never runs more attempts at once than the concurrency limit, and notes when each account was last used', async () => {
+    await t.close();
+    t = await createTestApp(dialect, { clock, worker: true, config: { workerConcurrency: 4 } });
+    const accounts = [];
+    for (let i = 0; i < 12; i++) accounts.push(await connect(`/c${i}`));
+    // Each answer takes 40 ms: attempts that overlap arrive within 40 ms of each other.
+    receiver.setFallback({ status: 200, body: { id: 'remote' }, delayMs: 40 });
+    const created = await t.request('POST', '/v1/posts', { content: 'busy', accounts, scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    const arrivals = receiver.requests.map((r) => r.at).sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(12);
+    const mostAtOnce = Math.max(...arrivals.map((start) => arrivals.filter((a) => a >= start && a < start + 35).length));
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    expect(mostAtOnce).toBeGreaterThan(1); // and it does use the room it has
+    expect((await post(created.json.id)).status).toBe('published');
+    const used = await Promise.all(accounts.map(async (id) => (await t.request('GET', `/v1/accounts/${id}`)).json.last_used_at));
+    expect(new Set(used)).toEqual(new Set([new Date(clock.now()).toISOString()]));
+  });
 });

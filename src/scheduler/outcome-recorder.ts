@@ -39,8 +39,8 @@ export class OutcomeRecorder {
       try {
         const kept = await recordOutcomes(
           this.db,
-          batch.map((b) => b.entry),
           this.dialect,
+          batch.map((b) => b.entry),
         );
         batch.forEach((b, i) => b.resolve(kept[i] ?? false));
       } catch (err) {

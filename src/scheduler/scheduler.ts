@@ -5,11 +5,11 @@ import { ID_PREFIX, newId } from '../core/ids.js';
 import type { TimerHandle } from '../core/time.js';
 import { decideNextStep } from '../core/retry-policy.js';
 import type { AppContext } from '../services/context.js';
-import { deactivateAccount, findAccountsByIds, touchAccount } from '../store/account.repository.js';
+import { deactivateAccount } from '../store/account.repository.js';
+import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
-import { loadPublishPayloads } from '../store/post.repository.js';
-import { claimDue, findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
+import { findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery } from './publish-attempt.js';
 
@@ -29,7 +29,10 @@ export interface SchedulerOptions {
 export class Scheduler {
   readonly workerId: string;
   private readonly batchSize: number;
+  /** Every claimed delivery not yet recorded: being published, or its outcome being written. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Of those, the attempts talking to a network now: what workerConcurrency limits. */
+  private publishing = 0;
   private readonly shutdown = new AbortController();
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -86,13 +89,16 @@ export class Scheduler {
     });
   }
 
-  /** For tests and benchmarks: claim what is due now and wait until all of it is recorded. */
+  /**
+   * For tests and benchmarks: claim what is due now and wait until all of it is recorded,
+   * including what is claimed meanwhile (a finished attempt frees room and claims more).
+   */
   async drain(): Promise<void> {
-    do {
-      this.poke();
-      while (this.loop) await this.loop;
+    this.poke();
+    while (this.loop || this.inFlight.size > 0) {
+      await this.loop;
       await Promise.all(this.inFlight.values());
-    } while (this.loopAgain);
+    }
   }
 
   /** Graceful first: stop claiming, let in-flight attempts finish; after `graceMs`, abort them. */
@@ -126,14 +132,14 @@ export class Scheduler {
   private async runLoop(): Promise<void> {
     try {
       while (!this.stopping) {
-        const capacity = this.ctx.config.workerConcurrency - this.inFlight.size;
+        const capacity = this.capacity();
         if (capacity <= 0) return; // a finishing attempt pokes the loop again
         const want = Math.min(this.batchSize, capacity);
         const now = this.ctx.clock.now();
-        const claimed = await claimDue(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, this.leaseMs(), want);
+        const work = await claimWork(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, this.leaseMs(), want);
         this.dbBackoffMs = 0;
-        if (claimed.length > 0) await this.publishAll(claimed);
-        if (claimed.length < want) break;
+        this.publishAll(work);
+        if (work.deliveries.length < want) break;
       }
       if (!this.stopping) await this.armForNext();
     } catch (err) {
@@ -144,25 +150,43 @@ export class Scheduler {
     }
   }
 
-  private async publishAll(claimed: DeliveryRecord[]): Promise<void> {
-    const db = this.ctx.store.db;
-    // Claimed, so ours until the lease runs out: reading what to publish waits out a lost database.
-    const [posts, accounts] = await this.persistently('loading claimed deliveries', () =>
-      Promise.all([loadPublishPayloads(db, claimed.map((d) => d.postId)), findAccountsByIds(db, [...new Set(claimed.map((d) => d.accountId))])]),
-    );
-    for (const delivery of claimed) {
+  /**
+   * How many more deliveries to claim now. A delivery's network slot is free once its attempt is
+   * over, while its outcome is written in the next batch (OutcomeRecorder): holding the slot until
+   * then left it idle for a database round trip or two per delivery. Outcomes still to be written
+   * hold leases and memory, so at most another `workerConcurrency` of them: a slow database slows
+   * claiming rather than piling up work.
+   */
+  private capacity(): number {
+    const concurrency = this.ctx.config.workerConcurrency;
+    return Math.min(concurrency - this.publishing, 2 * concurrency - this.inFlight.size);
+  }
+
+  /**
+   * Claims again once half a batch of room is free (or all is done), not after every single
+   * attempt: claiming one row at a time cost ~40% more CPU per delivery.
+   */
+  private pokeIfRoom(): void {
+    const halfBatch = Math.min(this.batchSize, this.ctx.config.workerConcurrency) / 2;
+    if (this.inFlight.size === 0 || this.capacity() >= halfBatch) this.poke();
+  }
+
+  private publishAll({ deliveries, posts, accounts }: ClaimedWork): void {
+    for (const delivery of deliveries) {
       if (delivery.attempts - delivery.budgetStart === 1) {
         this.ctx.metrics.lateness.observe(Math.max(0, this.ctx.clock.now() - delivery.dueAt) / 1000);
       }
-      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId))
+      this.publishing++;
+      const attemptOver = () => {
+        this.publishing--;
+        this.pokeIfRoom();
+      };
+      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId), attemptOver)
         .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
         .finally(() => {
           this.inFlight.delete(delivery.id);
           this.ctx.metrics.inFlight.set(this.inFlight.size);
-          // Claim again once half a batch of room is free (or all is done), not after every
-          // single attempt: claiming one row at a time cost ~40% more CPU per delivery.
-          const room = this.ctx.config.workerConcurrency - this.inFlight.size;
-          if (this.inFlight.size === 0 || room >= Math.min(this.batchSize, this.ctx.config.workerConcurrency) / 2) this.poke();
+          this.pokeIfRoom();
         });
       this.inFlight.set(delivery.id, work);
     }
@@ -173,9 +197,15 @@ export class Scheduler {
     delivery: DeliveryRecord,
     post: Parameters<typeof attemptDelivery>[2],
     account: Parameters<typeof attemptDelivery>[3],
+    attemptOver: () => void,
   ): Promise<void> {
     const startedAt = this.ctx.clock.now();
-    const result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
+    let result: Awaited<ReturnType<typeof attemptDelivery>>;
+    try {
+      result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
+    } finally {
+      attemptOver();
+    }
     const finishedAt = this.ctx.clock.now();
     const db = this.ctx.store.db;
     const entry = {
@@ -197,9 +227,6 @@ export class Scheduler {
     if (!kept) return;
     if (result.reconnect && account && result.outcome.status !== 'published' && result.outcome.status !== 'retrying') {
       await deactivateAccount(db, account.id, result.outcome.error.message);
-    }
-    if (result.outcome.status === 'published' && account && (account.lastUsedAt ?? 0) < finishedAt - 60_000) {
-      await touchAccount(db, account.id, finishedAt);
     }
     if (result.outcome.status === 'retrying') this.wake(result.outcome.dueAt);
     // A finished primary released the deliveries waiting for its link (cross-link): they are due.
@@ -232,7 +259,7 @@ export class Scheduler {
           : step.next === 'unknown'
             ? { status: 'unknown', error: { ...error, message: `${error.message} ${delivery.platform} offers no safe way to repeat it: check the account, then retry or leave it.` } }
             : { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } };
-      const kept = await recordInterrupted(this.ctx.store.db, delivery, outcome, {
+      const kept = await recordInterrupted(this.ctx.store.db, this.ctx.store.dialect, delivery, outcome, {
         attemptId: newId(ID_PREFIX.attempt, now),
         worker: delivery.lockedBy ?? 'unknown',
         startedAt: delivery.updatedAt,

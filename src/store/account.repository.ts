@@ -95,11 +95,13 @@ export async function findAccount(db: Db, userId: string, id: string): Promise<A
 
 /** For the scheduler: accounts by id whoever owns them, disconnected ones included. */
 export async function findAccountsByIds(db: Db, ids: string[]): Promise<Map<string, AccountRecord & { deleted: boolean }>> {
-  const map = new Map<string, AccountRecord & { deleted: boolean }>();
-  if (ids.length === 0) return map;
-  const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', ids).execute();
-  for (const row of rows) map.set(row.id, { ...toRecord(row), deleted: row.deleted_at !== null });
-  return map;
+  if (ids.length === 0) return new Map();
+  return accountsById(await db.selectFrom('accounts').selectAll().where('id', 'in', ids).execute());
+}
+
+/** Account rows (from any query returning whole rows) by id, deleted ones marked. */
+export function accountsById(rows: Selectable<AccountsTable>[]): Map<string, AccountRecord & { deleted: boolean }> {
+  return new Map(rows.map((row) => [row.id, { ...toRecord(row), deleted: row.deleted_at !== null }]));
 }
 
 /** Marks an account as needing a reconnect, with the reason shown to the user. */
@@ -107,9 +109,6 @@ export async function deactivateAccount(db: Db, id: string, reason: string): Pro
   await db.updateTable('accounts').set({ is_active: 0, inactive_reason: reason, refresh_at: null }).where('id', '=', id).execute();
 }
 
-export async function touchAccount(db: Db, id: string, at: number): Promise<void> {
-  await db.updateTable('accounts').set({ last_used_at: at }).where('id', '=', id).execute();
-}
 
 /** Disconnecting keeps the row (past posts still name it) but removes it from every list. */
 export async function softDeleteAccount(db: Db, id: string, at: number): Promise<void> {

@@ -221,26 +221,30 @@ export interface PublishPayload {
   crossLink: CrossLink | null;
 }
 
+/** The post columns a publish needs (PUBLISH_PAYLOAD_COLUMNS), as stored. */
+export type PublishPayloadRow = Pick<Selectable<PostsTable>, 'id' | 'content' | 'media' | 'segments' | 'scheduled_for' | 'cross_link'>;
+export const PUBLISH_PAYLOAD_COLUMNS = ['id', 'content', 'media', 'segments', 'scheduled_for', 'cross_link'] as const;
+
 /** What the scheduler sends, for a batch of claimed deliveries' posts, in one query. */
 export async function loadPublishPayloads(db: Db, postIds: string[]): Promise<Map<string, PublishPayload>> {
-  const map = new Map<string, PublishPayload>();
-  if (postIds.length === 0) return map;
-  const rows = await db
-    .selectFrom('posts')
-    .select(['id', 'content', 'media', 'segments', 'scheduled_for', 'cross_link'])
-    .where('id', 'in', [...new Set(postIds)])
-    .execute();
-  for (const r of rows) {
-    map.set(r.id, {
-      id: r.id,
-      content: r.content,
-      media: JSON.parse(r.media),
-      segments: JSON.parse(r.segments),
-      scheduledFor: r.scheduled_for,
-      crossLink: r.cross_link ? JSON.parse(r.cross_link) : null,
-    });
-  }
-  return map;
+  if (postIds.length === 0) return new Map();
+  return publishPayloadsById(await db.selectFrom('posts').select(PUBLISH_PAYLOAD_COLUMNS).where('id', 'in', [...new Set(postIds)]).execute());
+}
+
+export function publishPayloadsById(rows: PublishPayloadRow[]): Map<string, PublishPayload> {
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        content: r.content,
+        media: JSON.parse(r.media),
+        segments: JSON.parse(r.segments),
+        scheduledFor: r.scheduled_for,
+        crossLink: r.cross_link ? JSON.parse(r.cross_link) : null,
+      },
+    ]),
+  );
 }
 
 /** Many posts in few statements (CSV import): chunked multi-row inserts, inside the caller's transaction. */

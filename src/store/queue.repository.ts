@@ -3,7 +3,7 @@ import type { Dialect } from './database.js';
 import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
 import type { Database, DeliveriesTable } from './schema.js';
 import { markPostsPublished } from './post.repository.js';
-import { updateFromOutcomes } from './outcome-update.sql.js';
+import { ACCOUNT_USE_RESOLUTION_MS, outcomeRowsJson, updateFromOutcomes } from './outcome-update.sql.js';
 import { recordOutcomesPostgres } from './record-outcomes.pg.js';
 import type { Selectable } from 'kysely';
 
@@ -12,9 +12,10 @@ type Db = Kysely<Database>;
 /**
  * The claim, in one statement: take up to `limit` waiting deliveries whose time has come, oldest
  * due first, mark them publishing under this worker's lease and count the attempt, all at once.
- * On PostgreSQL, FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without
- * waiting on each other or taking the same row. SQLite has one writer at a time, so the plain
- * statement is already exclusive.
+ * On PostgreSQL the statement is the function octopost_claim_due (migration 0005, which says why);
+ * its FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without waiting on each
+ * other or taking the same row. SQLite has one writer at a time, so the plain statement is
+ * already exclusive.
  */
 export async function claimDue(
   db: Db,
@@ -24,18 +25,19 @@ export async function claimDue(
   leaseMs: number,
   limit: number,
 ): Promise<DeliveryRecord[]> {
-  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
-  const result = await sql<Selectable<DeliveriesTable>>`
-    UPDATE deliveries
-       SET status = 'publishing', locked_by = ${worker}, lease_until = ${now + leaseMs},
-           attempts = attempts + 1, updated_at = ${now}
-     WHERE id IN (
-       SELECT id FROM deliveries
-        WHERE status IN ('pending', 'retrying') AND due_at <= ${now} AND blocked = 0
-        ORDER BY due_at
-        LIMIT ${limit}
-        ${lock})
-    RETURNING *`.execute(db);
+  const result =
+    dialect === 'postgres'
+      ? await sql<Selectable<DeliveriesTable>>`SELECT * FROM octopost_claim_due(${worker}, ${now}, ${now + leaseMs}, ${limit})`.execute(db)
+      : await sql<Selectable<DeliveriesTable>>`
+          UPDATE deliveries
+             SET status = 'publishing', locked_by = ${worker}, lease_until = ${now + leaseMs},
+                 attempts = attempts + 1, updated_at = ${now}
+           WHERE id IN (
+             SELECT id FROM deliveries
+              WHERE status IN ('pending', 'retrying') AND due_at <= ${now} AND blocked = 0
+              ORDER BY due_at
+              LIMIT ${limit})
+          RETURNING *`.execute(db);
   return result.rows.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt);
 }
 
@@ -68,38 +70,22 @@ export interface OutcomeEntry {
  * only while its worker still holds the delivery (`locked_by = me`): a worker whose lease was taken
  * over must not overwrite the new owner's result. Returns, per entry, whether it was recorded.
  */
-export async function recordOutcomes(db: Db, entries: OutcomeEntry[], dialect?: Dialect): Promise<boolean[]> {
+export async function recordOutcomes(db: Db, dialect: Dialect, entries: OutcomeEntry[]): Promise<boolean[]> {
   if (entries.length === 0) return [];
   if (dialect === 'postgres') {
-    const recorded = new Set<string>();
-    for (let i = 0; i < entries.length; i += 500) {
-      for (const id of await recordOutcomesPostgres(db, entries.slice(i, i + 500))) recorded.add(id);
-    }
+    const recorded = await recordOutcomesPostgres(db, entries);
     return entries.map((e) => recorded.has(e.delivery.id));
   }
   return db.transaction().execute(async (trx) => {
-    const updated = new Set<string>();
-    for (let i = 0; i < entries.length; i += 500) {
-      for (const id of await updateDeliveries(trx, entries.slice(i, i + 500))) updated.add(id);
-    }
+    const updated = new Set(await updateDeliveries(trx, entries));
     const kept = entries.map((e) => updated.has(e.delivery.id));
     const recorded = entries.filter((_, i) => kept[i]);
     if (recorded.length > 0) {
-      await trx
-        .insertInto('delivery_attempts')
-        .values(
-          recorded.map(({ delivery, outcome, attempt }) => ({
-            id: attempt.attemptId,
-            delivery_id: delivery.id,
-            attempt: delivery.attempts,
-            worker: attempt.worker,
-            started_at: attempt.startedAt,
-            finished_at: attempt.finishedAt,
-            outcome: attempt.result,
-            error: outcome.status === 'published' ? null : JSON.stringify(outcome.error),
-          })),
-        )
-        .execute();
+      await sql`
+        INSERT INTO delivery_attempts (id, delivery_id, attempt, worker, started_at, finished_at, outcome, error)
+        SELECT value ->> 'attempt_id', value ->> 'id', value ->> 'attempts', value ->> 'worker', value ->> 'started_at',
+               value ->> 'at', value ->> 'wire', value ->> 'last_error'
+          FROM json_each(${outcomeRowsJson(recorded)})`.execute(trx);
     }
     // A finished primary releases the deliveries waiting to carry its link (cross-link presets).
     const finished = recorded.filter((e) => e.outcome.status !== 'retrying' && e.mayReleaseWaiting !== false).map((e) => e.delivery.id);
@@ -115,6 +101,7 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[], dialect?: 
     if (published.length > 0) {
       const at = Math.min(...published.map((e) => e.attempt.finishedAt));
       await markPostsPublished(trx, [...new Set(published.map((e) => e.delivery.postId))], at);
+      await markAccountsUsed(trx, [...new Set(published.map((e) => e.delivery.accountId))], Math.max(...published.map((e) => e.attempt.finishedAt)));
     }
     return kept;
   });
@@ -125,23 +112,24 @@ export async function recordOutcomes(db: Db, entries: OutcomeEntry[], dialect?: 
  * and the rest in one statement, record-outcomes.pg.ts). Returns the ids it changed.
  */
 async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string[]> {
-  const rows = entries.map(({ delivery, outcome, attempt }) => {
-    const published = outcome.status === 'published';
-    return sql`(${delivery.id}, ${outcome.status}, CAST(${outcome.status === 'retrying' ? outcome.dueAt : null} AS BIGINT),
-      ${published ? outcome.remoteId : null}, ${published ? outcome.remoteUrl : null}, CAST(${attempt.finishedAt} AS BIGINT),
-      ${published ? null : JSON.stringify(outcome.error)}, ${published ? (outcome.detail ?? null) : null}, ${attempt.worker}, CAST(${delivery.attempts} AS INTEGER))`;
-  });
   const result = await sql<{ id: string }>`
-    WITH v(id, status, due_at, remote_id, remote_url, at, last_error, detail, worker, attempts) AS (VALUES ${sql.join(rows)})
+    WITH v AS (
+      SELECT value ->> 'id' AS id, value ->> 'status' AS status, value ->> 'due_at' AS due_at, value ->> 'remote_id' AS remote_id,
+             value ->> 'remote_url' AS remote_url, value ->> 'at' AS at, value ->> 'last_error' AS last_error,
+             value ->> 'detail' AS detail, value ->> 'worker' AS worker, value ->> 'attempts' AS attempts
+        FROM json_each(${outcomeRowsJson(entries)}))
     ${updateFromOutcomes}
     RETURNING deliveries.id`.execute(db);
   return result.rows.map((r) => r.id);
 }
 
-/** One outcome; see recordOutcomes. */
-export async function recordOutcome(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
-  const [kept] = await recordOutcomes(db, [{ delivery, outcome, attempt }]);
-  return kept ?? false;
+async function markAccountsUsed(db: Db, accountIds: string[], at: number): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({ last_used_at: at })
+    .where('id', 'in', accountIds)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at - ACCOUNT_USE_RESOLUTION_MS)]))
+    .execute();
 }
 
 /**
@@ -155,8 +143,9 @@ export async function findExpiredLeases(db: Db, now: number, allOrphans: boolean
   return (await query.orderBy('lease_until').limit(limit).execute()).map(toDelivery);
 }
 
-/** Marks that an expired lease has been dealt with; same `locked_by` guard as recordOutcome. */
-export async function recordInterrupted(db: Db, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+/** Marks that an expired lease has been dealt with; same `locked_by` guard as recordOutcomes. */
+export async function recordInterrupted(db: Db, dialect: Dialect, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
   if (!delivery.lockedBy) return false;
-  return recordOutcome(db, delivery, outcome, { ...attempt, worker: delivery.lockedBy });
+  const [kept] = await recordOutcomes(db, dialect, [{ delivery, outcome, attempt: { ...attempt, worker: delivery.lockedBy } }]);
+  return kept ?? false;
 }

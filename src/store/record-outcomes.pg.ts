@@ -1,32 +1,35 @@
 import { type Kysely, sql } from 'kysely';
-import { updateFromOutcomes } from './outcome-update.sql.js';
+import { ACCOUNT_USE_RESOLUTION_MS, outcomeRowsJson, updateFromOutcomes } from './outcome-update.sql.js';
+import { preparedAs } from './pg-prepared.js';
 import type { OutcomeEntry } from './queue.repository.js';
 import type { Database } from './schema.js';
 
 /**
  * recordOutcomes on PostgreSQL, as ONE statement (data-modifying CTEs): the deliveries' next
- * states, their attempt rows, the release of deliveries waiting for a cross-link primary, and the
- * posts' first publication time. A single statement is atomic on its own, so there is no BEGIN and
- * COMMIT either: on this kind of machine each statement is a costly socket write, and this took
- * the statements per batch of outcomes from eight to one. Same guards as the generic version:
- * the worker must still hold the delivery, in the same attempt. Returns the ids it recorded.
+ * states, their attempt rows, the release of deliveries waiting for a cross-link primary, the
+ * posts' first publication time and the accounts' last use. A single statement is atomic on its
+ * own, so there is no BEGIN and COMMIT either: on this kind of machine each statement is a costly
+ * socket write, and this took the statements per batch of outcomes from eight to one. Same guards
+ * as the generic version: the worker must still hold the delivery, in the same attempt. Returns
+ * the ids it recorded.
+ *
+ * The batch is one JSON parameter (outcomeRowsJson), so the text never changes and is prepared
+ * once per connection (pg-prepared.ts). The planner cannot see how many rows it
+ * holds, so the deliveries are also restricted to `= ANY(ARRAY(...))` of their ids: it looks them
+ * up by primary key rather than scanning the table to hash-join them.
  */
 export async function recordOutcomesPostgres(db: Kysely<Database>, entries: OutcomeEntry[]): Promise<Set<string>> {
-  const rows = entries.map(({ delivery, outcome, attempt, mayReleaseWaiting }) => {
-    const published = outcome.status === 'published';
-    const error = published ? null : JSON.stringify(outcome.error);
-    return sql`(${delivery.id}, ${outcome.status}, ${outcome.status === 'retrying' ? outcome.dueAt : null}::bigint,
-      ${published ? outcome.remoteId : null}::text, ${published ? outcome.remoteUrl : null}::text, ${attempt.finishedAt}::bigint,
-      ${error}::text, ${published ? (outcome.detail ?? null) : null}::text, ${attempt.worker}, ${delivery.attempts}::int,
-      ${attempt.attemptId}, ${attempt.startedAt}::bigint, ${attempt.result}, ${mayReleaseWaiting !== false}::boolean)`;
-  });
   const result = await sql<{ id: string }>`
-    WITH v(id, status, due_at, remote_id, remote_url, at, last_error, detail, worker, attempts, attempt_id, started_at, wire, may_release) AS (
-      VALUES ${sql.join(rows)}
+    ${preparedAs('octopost_record_outcomes')}
+    WITH v AS (
+      SELECT * FROM json_to_recordset(${outcomeRowsJson(entries)}::json) AS v(id text, status text, due_at bigint, remote_id text,
+        remote_url text, at bigint, last_error text, detail text, worker text, attempts int, attempt_id text, started_at bigint,
+        wire text, may_release boolean)
     ),
     updated AS (
       ${updateFromOutcomes}
-      RETURNING deliveries.id, deliveries.post_id, v.status, v.at, v.worker, v.attempts, v.attempt_id, v.started_at, v.wire,
+        AND deliveries.id = ANY(ARRAY(SELECT id FROM v))
+      RETURNING deliveries.id, deliveries.post_id, deliveries.account_id, v.status, v.at, v.worker, v.attempts, v.attempt_id, v.started_at, v.wire,
                 v.last_error, v.may_release
     ),
     attempts AS (
@@ -41,6 +44,11 @@ export async function recordOutcomesPostgres(db: Kysely<Database>, entries: Outc
       UPDATE posts SET published_at = p.at
         FROM (SELECT post_id, MIN(at) AS at FROM updated WHERE status = 'published' GROUP BY post_id) AS p
        WHERE posts.id = p.post_id AND posts.published_at IS NULL
+    ),
+    used AS (
+      UPDATE accounts SET last_used_at = u.at
+        FROM (SELECT account_id, MAX(at) AS at FROM updated WHERE status = 'published' GROUP BY account_id) AS u
+       WHERE accounts.id = u.account_id AND COALESCE(accounts.last_used_at, 0) < u.at - ${ACCOUNT_USE_RESOLUTION_MS}
     )
     SELECT id FROM updated`.execute(db);
   return new Set(result.rows.map((r) => r.id));

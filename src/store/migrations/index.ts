@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-sessions.js';
 import * as m0003 from './0003-account-queues.js';
 import * as m0004 from './0004-networks.js';
+import * as m0005 from './0005-claim-function.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-sessions': m0002,
   '0003-account-queues': m0003,
   '0004-networks': m0004,
+  '0005-claim-function': m0005,
 };
