@@ -19,7 +19,8 @@ export interface ClaimedWork {
  * statement: each statement costs a socket write that wakes the server, and in the burst benchmark
  * the two reads after each claim were over a third of the statements and ~20 µs of this process's
  * CPU per delivery. The reads use `= ANY(ARRAY(...))` so the planner looks the few rows up by
- * primary key whatever its (possibly stale) statistics say. SQLite runs the three in-process.
+ * primary key whatever its (possibly stale) statistics say. SQLite runs the three in-process, in
+ * one transaction.
  */
 export async function claimWork(
   db: Kysely<Database>,
@@ -30,13 +31,14 @@ export async function claimWork(
   limit: number,
 ): Promise<ClaimedWork> {
   if (dialect === 'postgres') return claimWorkPostgres(db, worker, now, leaseMs, limit);
-  const deliveries = await claimDue(db, dialect, worker, now, leaseMs, limit);
-  if (deliveries.length === 0) return { deliveries, posts: new Map(), accounts: new Map() };
-  const [posts, accounts] = await Promise.all([
-    loadPublishPayloads(db, deliveries.map((d) => d.postId)),
-    findAccountsByIds(db, [...new Set(deliveries.map((d) => d.accountId))]),
-  ]);
-  return { deliveries, posts, accounts };
+  // One transaction: if the reads fail, nothing stays claimed with no one publishing it.
+  return db.transaction().execute(async (trx) => {
+    const deliveries = await claimDue(trx, dialect, worker, now, leaseMs, limit);
+    if (deliveries.length === 0) return { deliveries, posts: new Map(), accounts: new Map() };
+    const posts = await loadPublishPayloads(trx, deliveries.map((d) => d.postId));
+    const accounts = await findAccountsByIds(trx, [...new Set(deliveries.map((d) => d.accountId))]);
+    return { deliveries, posts, accounts };
+  });
 }
 
 async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseMs: number, limit: number): Promise<ClaimedWork> {
