@@ -2,8 +2,9 @@
 // nodes would run them (each its own process, event loop, pool and LISTEN connection), beside
 // burst-2w's two apps inside the bench process. The bench process only prepares the database
 // (an app without a worker), moves everything to the next whole second and announces it (NOTIFY);
-// the workers log at `warn` (the in-process apps log nothing). "Recorded" = every delivery is
-// `published` in the database; CPU = the two workers' (from /proc), the bench's not included.
+// the workers log at `warn` (the in-process apps log nothing) and are warmed up first (warmUp).
+// "Recorded" = every delivery is `published` in the database; CPU = the two workers' (from
+// /proc), the bench's not included.
 import os from 'node:os';
 import { sql } from 'kysely';
 import { connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
@@ -15,6 +16,29 @@ import { ACCOUNTS, DELIVERIES, POSTS } from './burst.js';
 import { startOctopostProcess } from './processes.js';
 
 const WORKERS = 2;
+const WARM_UP_POSTS = 200; // x ACCOUNTS deliveries
+
+/**
+ * Fresh processes run their first thousands of deliveries in V8's interpreter and baseline tiers,
+ * where the in-process apps and graphile-worker are long warm by the time they are measured (and
+ * so is a worker that has been running for a while): 2,000 deliveries to another receiver first,
+ * not measured, then deleted with their posts so the counts below see only the measured ones.
+ */
+async function warmUp(octo, signal) {
+  const warm = await startReceiver();
+  try {
+    const accountIds = await connectWebhooks(octo, Array.from({ length: ACCOUNTS }, (_, i) => warm.url(`/warm/${i}`)));
+    await insertDuePosts(octo, { postCount: WARM_UP_POSTS, accountIds, dueAt: Date.now() });
+    octo.app.ctx.due.announce(Date.now());
+    await warm.waitForCount(WARM_UP_POSTS * ACCOUNTS, { signal, timeoutMs: 60_000, intervalMs: 50 });
+    const db = octo.app.ctx.store.db;
+    const unfinished = async () => Number((await sql`SELECT COUNT(*) AS n FROM deliveries WHERE status <> 'published'`.execute(db)).rows[0].n);
+    await waitUntil(async () => (await unfinished()) === 0, { signal, timeoutMs: 30_000, intervalMs: 50, what: 'warm-up recorded' });
+    await sql`DELETE FROM posts`.execute(db);
+  } finally {
+    await warm.stop();
+  }
+}
 
 export default {
   name: `burst-${WORKERS}proc`,
@@ -32,11 +56,6 @@ export default {
       const db = app.ctx.store.db;
       const urls = Array.from({ length: ACCOUNTS }, (_, i) => receiver.url(`/hook/${i}`));
       const accountIds = await connectWebhooks(octo, urls);
-      // As burst: due in an hour (the workers leave it alone however long the setup takes), then
-      // moved to the next whole second.
-      const setupStarted = Date.now();
-      await insertDuePosts(octo, { postCount: POSTS, accountIds, dueAt: Date.now() + 3_600_000 });
-      const setupMs = Date.now() - setupStarted;
       // A worker is ready once its LISTEN connection is up (it claims what is due right after).
       const listening = async () =>
         Number((await sql`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`.execute(db)).rows[0].n);
@@ -44,6 +63,13 @@ export default {
         const ready = async () => (await listening()) >= w + 1;
         workers.push(await startOctopostProcess(octo, ['worker'], { env: { LOG_LEVEL: 'warn' }, ready, signal, label: `worker ${w + 1} (burst-${WORKERS}proc)` }));
       }
+      await warmUp(octo, signal);
+
+      // As burst: due in an hour (the workers leave it alone however long the setup takes), then
+      // moved to the next whole second.
+      const setupStarted = Date.now();
+      await insertDuePosts(octo, { postCount: POSTS, accountIds, dueAt: Date.now() + 3_600_000 });
+      const setupMs = Date.now() - setupStarted;
 
       const dueAt = Math.ceil((Date.now() + 1000) / 1000) * 1000;
       await sql`UPDATE deliveries SET due_at = ${dueAt}`.execute(db);
