@@ -220,6 +220,20 @@ describe.each(await dialects())('posts API on %s', (dialect) => {
     expect(Number(left.n)).toBe(0);
   });
 
+  it('deletes a published post with its deliveries and their attempt history', async () => {
+    const acc = await connect('/history');
+    receiver.script('/history', [{ status: 500 }]); // two attempts: a failure, then published
+    const post = await create({ content: 'with a past', accounts: [acc], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    await tick(10 * MINUTE);
+    expect((await get(post.id)).status).toBe('published');
+    const db = t.app.ctx.store.db;
+    const attempts = async () => Number((await db.selectFrom('delivery_attempts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    expect(await attempts()).toBe(2);
+    expect((await t.request('DELETE', `/v1/posts/${post.id}`)).status).toBe(204);
+    expect(await attempts()).toBe(0);
+  });
+
   it('changing the accounts of a scheduled post moves its deliveries to the new accounts', async () => {
     const a = await connect('/acc-a');
     const b = await connect('/acc-b');
