@@ -103,6 +103,11 @@ async function main() {
     const floor = rows.find((r) => r.database === database && r.scenario === 'claim-floor' && r.figure === 'claim floor');
     if (typeof throughput?.value === 'number' && typeof floor?.value === 'number') {
       rows.push(toRow('throughput/floor', database, { figure: 'throughput / claim floor', value: (100 * throughput.value) / floor.value, unit: '%', goal: { op: '>=', value: 30 } }));
+      // For scale: the peer doing the same work, against the same floor.
+      const peerThroughput = rows.find((r) => r.database === database && r.scenario === 'graphile-burst' && r.figure.startsWith('throughput'));
+      if (typeof peerThroughput?.value === 'number') {
+        rows.push(toRow('throughput/floor', database, { figure: 'graphile-worker (same work) / this claim floor', value: (100 * peerThroughput.value) / floor.value, unit: '%' }));
+      }
     }
     // Issue 6: Octopost's throughput against graphile-worker's on the same work (webhook POST) and
     // against its no-op anchor, all on this PostgreSQL in this run.
