@@ -187,8 +187,11 @@ describe('bluesky adapter against a real PDS', () => {
     const outcome = await adapter.publish(req);
     expect(outcome.kind, JSON.stringify(outcome)).toBe('published');
     expect(peer.proxy.count('com.atproto.server.refreshSession')).toBe(refreshes + 1);
-    const saved = req.saved.credentials as { session: { accessJwt: string } };
-    expect(saved.session.accessJwt).not.toBe((account.credentials as typeof saved).session.accessJwt);
+    const saved = req.saved.credentials as { session: { accessJwt: string; refreshJwt: string } };
+    // The new session is saved. Its access JWT can be byte-identical to the old one when both were
+    // issued in the same second (one-second `iat`, no nonce), so compare the refresh JWT, which
+    // the PDS rotates on every refresh and which carries a unique id.
+    expect(saved.session.refreshJwt).not.toBe((account.credentials as typeof saved).session.refreshJwt);
     account = { ...account, credentials: saved };
     const again = await adapter.publish(publishRequest(account, { content: unique('With the saved session') }));
     expect(again.kind).toBe('published');
