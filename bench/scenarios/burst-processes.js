@@ -16,12 +16,12 @@ import { ACCOUNTS, DELIVERIES, POSTS } from './burst.js';
 import { startOctopostProcess } from './processes.js';
 
 const WORKERS = 2;
-const WARM_UP_POSTS = 200; // x ACCOUNTS deliveries
+const WARM_UP_POSTS = 1000; // x ACCOUNTS deliveries: as many as the measured burst
 
 /**
  * Fresh processes run their first thousands of deliveries in V8's interpreter and baseline tiers,
  * where the in-process apps and graphile-worker are long warm by the time they are measured (and
- * so is a worker that has been running for a while): 2,000 deliveries to another receiver first,
+ * so is a worker that has been running for a while): 10,000 deliveries to another receiver first,
  * not measured, then deleted with their posts so the counts below see only the measured ones.
  */
 async function warmUp(octo, signal) {
