@@ -109,7 +109,6 @@ export async function deactivateAccount(db: Db, id: string, reason: string): Pro
   await db.updateTable('accounts').set({ is_active: 0, inactive_reason: reason, refresh_at: null }).where('id', '=', id).execute();
 }
 
-
 /** Disconnecting keeps the row (past posts still name it) but removes it from every list. */
 export async function softDeleteAccount(db: Db, id: string, at: number): Promise<void> {
   await db.updateTable('accounts').set({ deleted_at: at, is_active: 0, credentials: '' }).where('id', '=', id).execute();

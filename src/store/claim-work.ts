@@ -1,10 +1,10 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { type AccountRecord, accountsById, findAccountsByIds } from './account.repository.js';
 import type { Dialect } from './database.js';
-import { type DeliveryRecord, toDelivery } from './delivery.repository.js';
+import type { DeliveryRecord } from './delivery.repository.js';
 import { loadPublishPayloads, PUBLISH_PAYLOAD_COLUMNS, type PublishPayload, type PublishPayloadRow, publishPayloadsById } from './post.repository.js';
 import { preparedAs } from './pg-prepared.js';
-import { claimDue } from './queue.repository.js';
+import { claimDue, claimDuePostgres, inDueOrder } from './queue.repository.js';
 import type { AccountsTable, Database, DeliveriesTable } from './schema.js';
 
 /** Claimed deliveries with what publishing them needs: their posts and accounts, by id. */
@@ -44,7 +44,7 @@ export async function claimWork(
 async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseMs: number, limit: number): Promise<ClaimedWork> {
   const { rows } = await sql<{ deliveries: Selectable<DeliveriesTable>[]; posts: PublishPayloadRow[]; accounts: Selectable<AccountsTable>[] }>`
     ${preparedAs('octopost_claim_work')}
-    WITH claimed AS (SELECT * FROM octopost_claim_due(${worker}, ${now}, ${now + leaseMs}, ${limit}))
+    WITH claimed AS (SELECT * FROM ${claimDuePostgres(worker, now, leaseMs, limit)})
     SELECT
       (SELECT COALESCE(json_agg(claimed), '[]') FROM claimed) AS deliveries,
       (SELECT COALESCE(json_agg(p), '[]') FROM (
@@ -54,7 +54,7 @@ async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: numb
         WHERE a.id = ANY(ARRAY(SELECT account_id FROM claimed))) AS accounts`.execute(db);
   const row = rows[0] ?? { deliveries: [], posts: [], accounts: [] }; // a SELECT without FROM: always one row
   return {
-    deliveries: row.deliveries.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt),
+    deliveries: inDueOrder(row.deliveries),
     posts: publishPayloadsById(row.posts),
     accounts: accountsById(row.accounts),
   };

@@ -221,9 +221,9 @@ export interface PublishPayload {
   crossLink: CrossLink | null;
 }
 
-/** The post columns a publish needs (PUBLISH_PAYLOAD_COLUMNS), as stored. */
-export type PublishPayloadRow = Pick<Selectable<PostsTable>, 'id' | 'content' | 'media' | 'segments' | 'scheduled_for' | 'cross_link'>;
+/** The post columns a publish needs, and such a row as stored. */
 export const PUBLISH_PAYLOAD_COLUMNS = ['id', 'content', 'media', 'segments', 'scheduled_for', 'cross_link'] as const;
+export type PublishPayloadRow = Pick<Selectable<PostsTable>, (typeof PUBLISH_PAYLOAD_COLUMNS)[number]>;
 
 /** What the scheduler sends, for a batch of claimed deliveries' posts, in one query. */
 export async function loadPublishPayloads(db: Db, postIds: string[]): Promise<Map<string, PublishPayload>> {

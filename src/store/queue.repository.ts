@@ -1,11 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Dialect } from './database.js';
 import { type DeliveryError, type DeliveryRecord, toDelivery } from './delivery.repository.js';
 import type { Database, DeliveriesTable } from './schema.js';
 import { markPostsPublished } from './post.repository.js';
 import { ACCOUNT_USE_RESOLUTION_MS, outcomeRowsJson, updateFromOutcomes } from './outcome-update.sql.js';
 import { recordOutcomesPostgres } from './record-outcomes.pg.js';
-import type { Selectable } from 'kysely';
 
 type Db = Kysely<Database>;
 
@@ -27,7 +26,7 @@ export async function claimDue(
 ): Promise<DeliveryRecord[]> {
   const result =
     dialect === 'postgres'
-      ? await sql<Selectable<DeliveriesTable>>`SELECT * FROM octopost_claim_due(${worker}, ${now}, ${now + leaseMs}, ${limit})`.execute(db)
+      ? await sql<Selectable<DeliveriesTable>>`SELECT * FROM ${claimDuePostgres(worker, now, leaseMs, limit)}`.execute(db)
       : await sql<Selectable<DeliveriesTable>>`
           UPDATE deliveries
              SET status = 'publishing', locked_by = ${worker}, lease_until = ${now + leaseMs},
@@ -38,7 +37,17 @@ export async function claimDue(
               ORDER BY due_at
               LIMIT ${limit})
           RETURNING *`.execute(db);
-  return result.rows.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt);
+  return inDueOrder(result.rows);
+}
+
+/** PostgreSQL's claim statement (migration 0005), to select from. */
+export function claimDuePostgres(worker: string, now: number, leaseMs: number, limit: number) {
+  return sql<Selectable<DeliveriesTable>>`octopost_claim_due(${worker}, ${now}, ${now + leaseMs}, ${limit})`;
+}
+
+/** Claimed rows as deliveries, oldest due first (RETURNING keeps no order). */
+export function inDueOrder(rows: Selectable<DeliveriesTable>[]): DeliveryRecord[] {
+  return rows.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt);
 }
 
 export type Outcome =
