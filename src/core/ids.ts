@@ -28,10 +28,9 @@ export const ID_PREFIX = {
   event: 'evt',
   user: 'usr',
   apiKey: 'key',
-  attempt: 'att',
 } as const;
 
-// One crypto call per 256 ids instead of one per id: ids are made per delivery and per attempt.
+// One crypto call per 256 ids instead of one per id: ids are made per delivery.
 let pool = Buffer.alloc(0);
 let offset = 0;
 function nextRandomByte(): number {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as pause } from 'node:timers/promises';
-import { ID_PREFIX, newId } from '../core/ids.js';
+import { newId } from '../core/ids.js';
 import type { TimerHandle } from '../core/time.js';
 import { decideNextStep } from '../core/retry-policy.js';
 import type { AppContext } from '../services/context.js';
@@ -211,7 +211,7 @@ export class Scheduler {
     const entry = {
       delivery,
       outcome: result.outcome,
-      attempt: { attemptId: newId(ID_PREFIX.attempt, finishedAt), worker: this.workerId, startedAt, finishedAt, result: result.wire },
+      attempt: { worker: this.workerId, startedAt, finishedAt, result: result.wire },
       // Only a cross-linked post's primary has deliveries waiting for it.
       mayReleaseWaiting: Boolean(post?.crossLink) && !delivery.crossLinkFrom,
     };
@@ -260,7 +260,6 @@ export class Scheduler {
             ? { status: 'unknown', error: { ...error, message: `${error.message} ${delivery.platform} offers no safe way to repeat it: check the account, then retry or leave it.` } }
             : { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } };
       const kept = await recordInterrupted(this.ctx.store.db, this.ctx.store.dialect, delivery, outcome, {
-        attemptId: newId(ID_PREFIX.attempt, now),
         worker: delivery.lockedBy ?? 'unknown',
         startedAt: delivery.updatedAt,
         finishedAt: now,

@@ -13,7 +13,6 @@ export interface OutcomeRow {
   detail: string | null;
   worker: string;
   attempts: number;
-  attempt_id: string;
   started_at: number;
   wire: string;
   may_release: boolean;
@@ -39,7 +38,6 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
         detail: published ? (outcome.detail ?? null) : null,
         worker: attempt.worker,
         attempts: delivery.attempts,
-        attempt_id: attempt.attemptId,
         started_at: attempt.startedAt,
         wire: attempt.result,
         may_release: mayReleaseWaiting !== false,

@@ -57,7 +57,6 @@ export type Outcome =
   | { status: 'unknown'; error: DeliveryError };
 
 export interface AttemptFacts {
-  attemptId: string;
   worker: string;
   startedAt: number;
   finishedAt: number;
@@ -91,8 +90,8 @@ export async function recordOutcomes(db: Db, dialect: Dialect, entries: OutcomeE
     const recorded = entries.filter((_, i) => kept[i]);
     if (recorded.length > 0) {
       await sql`
-        INSERT INTO delivery_attempts (id, delivery_id, attempt, worker, started_at, finished_at, outcome, error)
-        SELECT value ->> 'attempt_id', value ->> 'id', value ->> 'attempts', value ->> 'worker', value ->> 'started_at',
+        INSERT INTO delivery_attempts (delivery_id, attempt, worker, started_at, finished_at, outcome, error)
+        SELECT value ->> 'id', value ->> 'attempts', value ->> 'worker', value ->> 'started_at',
                value ->> 'at', value ->> 'wire', value ->> 'last_error'
           FROM json_each(${outcomeRowsJson(recorded)})`.execute(trx);
     }

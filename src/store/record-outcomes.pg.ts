@@ -23,18 +23,18 @@ export async function recordOutcomesPostgres(db: Kysely<Database>, entries: Outc
     ${preparedAs('octopost_record_outcomes')}
     WITH v AS (
       SELECT * FROM json_to_recordset(${outcomeRowsJson(entries)}::json) AS v(id text, status text, due_at bigint, remote_id text,
-        remote_url text, at bigint, last_error text, detail text, worker text, attempts int, attempt_id text, started_at bigint,
+        remote_url text, at bigint, last_error text, detail text, worker text, attempts int, started_at bigint,
         wire text, may_release boolean)
     ),
     updated AS (
       ${updateFromOutcomes}
         AND deliveries.id = ANY(ARRAY(SELECT id FROM v))
-      RETURNING deliveries.id, deliveries.post_id, deliveries.account_id, v.status, v.at, v.worker, v.attempts, v.attempt_id, v.started_at, v.wire,
+      RETURNING deliveries.id, deliveries.post_id, deliveries.account_id, v.status, v.at, v.worker, v.attempts, v.started_at, v.wire,
                 v.last_error, v.may_release
     ),
     attempts AS (
-      INSERT INTO delivery_attempts (id, delivery_id, attempt, worker, started_at, finished_at, outcome, error)
-      SELECT attempt_id, id, attempts, worker, started_at, at, wire, last_error FROM updated
+      INSERT INTO delivery_attempts (delivery_id, attempt, worker, started_at, finished_at, outcome, error)
+      SELECT id, attempts, worker, started_at, at, wire, last_error FROM updated
     ),
     released AS (
       UPDATE deliveries SET blocked = 0

@@ -135,8 +135,10 @@ export interface DeliveriesTable {
   detail: string | null;
 }
 
+/** Keyed by (delivery_id, attempt). */
 export interface DeliveryAttemptsTable {
-  id: string;
+  /** No longer written (migration 0006); nodes of the version before still write it. */
+  id: string | null;
   delivery_id: string;
   attempt: number;
   worker: string;

@@ -4,6 +4,7 @@ import * as m0002 from './0002-sessions.js';
 import * as m0003 from './0003-account-queues.js';
 import * as m0004 from './0004-networks.js';
 import * as m0005 from './0005-claim-function.js';
+import * as m0006 from './0006-lighter-attempts.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-account-queues': m0003,
   '0004-networks': m0004,
   '0005-claim-function': m0005,
+  '0006-lighter-attempts': m0006,
 };
