@@ -175,4 +175,21 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     const used = await Promise.all(accounts.map(async (id) => (await t.request('GET', `/v1/accounts/${id}`)).json.last_used_at));
     expect(new Set(used)).toEqual(new Set([new Date(clock.now()).toISOString()]));
   });
+
+  it('ends an attempt without an answer at the time limit, while the others claimed with it go on', async () => {
+    const silent = await connect('/silent');
+    const prompt = await connect('/prompt');
+    const slow = await connect('/slow');
+    receiver.script('/silent', ['hang']);
+    receiver.script('/slow', [{ status: 200, body: { id: 'late-but-in-time' }, delayMs: 500 }]);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [silent, prompt, slow], scheduled_for: at(MINUTE) });
+    const started = Date.now();
+    await tick(MINUTE); // drain: until all three are recorded, the silent one at the 2 s limit
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    const byAccount = Object.fromEntries((await post(created.json.id)).deliveries.map((d: any) => [d.account_id, d]));
+    expect(byAccount[prompt]).toMatchObject({ status: 'published' });
+    expect(byAccount[slow]).toMatchObject({ status: 'published', post_id: 'late-but-in-time' });
+    // The webhook deduplicates by Idempotency-Key, so an unanswered attempt is safe to repeat.
+    expect(byAccount[silent]).toMatchObject({ status: 'retrying', last_error: { code: 'timeout', permanent: false } });
+  });
 });

@@ -17,14 +17,16 @@ export interface AttemptResult {
 }
 
 /**
- * One publish attempt of one claimed delivery: call the platform within the time limit and
- * decide, with the retry policy, what the delivery becomes. Performs no storage itself.
+ * One publish attempt of one claimed delivery: call the platform until `signal` ends it (the
+ * attempt's time limit, or a forced shutdown, which `shutdownSignal` tells apart) and decide,
+ * with the retry policy, what the delivery becomes. Performs no storage itself.
  */
 export async function attemptDelivery(
   ctx: AppContext,
   delivery: DeliveryRecord,
   post: PublishPayload | undefined,
   account: (AccountRecord & { deleted: boolean }) | undefined,
+  signal: AbortSignal,
   shutdownSignal: AbortSignal,
 ): Promise<AttemptResult> {
   const adapter = ctx.platforms.get(delivery.platform);
@@ -40,13 +42,6 @@ export async function attemptDelivery(
 
   const credentialService = new CredentialService(ctx);
   const seconds = Math.round(ctx.config.publishTimeoutMs / 1000);
-  // One controller per attempt, cleaned up after: AbortSignal.any() keeps every signal it ever
-  // combined alive on Node 20 (nodejs/node#55351), a leak of one entry per attempt.
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  const timer = setTimeout(abort, ctx.config.publishTimeoutMs);
-  shutdownSignal.addEventListener('abort', abort, { once: true });
-  const signal = controller.signal;
   let outcome: PublishOutcome;
   let detail: string | null = null;
   try {
@@ -79,9 +74,6 @@ export async function attemptDelivery(
       kind: 'ambiguous',
       error: { code: 'internal_error', message: `Publishing stopped unexpectedly (${(err as Error).message}).`, permanent: false },
     };
-  } finally {
-    clearTimeout(timer);
-    shutdownSignal.removeEventListener('abort', abort);
   }
   if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !shutdownSignal.aborted) {
     outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };

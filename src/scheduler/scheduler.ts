@@ -10,6 +10,7 @@ import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
 import { findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
+import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery } from './publish-attempt.js';
 
@@ -52,7 +53,7 @@ export class Scheduler {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
     this.batchSize = options.batchSize ?? 50;
     this.recorder = new OutcomeRecorder(ctx.store.db, ctx.store.dialect);
-    // Every in-flight attempt listens for shutdown: up to workerConcurrency listeners, on purpose.
+    // The deadline of every claim with attempts still running listens for shutdown: many, on purpose.
     setMaxListeners(0, this.shutdown.signal);
   }
 
@@ -172,6 +173,8 @@ export class Scheduler {
   }
 
   private publishAll({ deliveries, posts, accounts }: ClaimedWork): void {
+    if (deliveries.length === 0) return;
+    const deadline = new AttemptDeadline(this.ctx.config.publishTimeoutMs, this.shutdown.signal, deliveries.length);
     for (const delivery of deliveries) {
       if (delivery.attempts - delivery.budgetStart === 1) {
         this.ctx.metrics.lateness.observe(Math.max(0, this.ctx.clock.now() - delivery.dueAt) / 1000);
@@ -179,9 +182,10 @@ export class Scheduler {
       this.publishing++;
       const attemptOver = () => {
         this.publishing--;
+        deadline.attemptOver();
         this.pokeIfRoom();
       };
-      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId), attemptOver)
+      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId), deadline.signal, attemptOver)
         .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
         .finally(() => {
           this.inFlight.delete(delivery.id);
@@ -197,12 +201,13 @@ export class Scheduler {
     delivery: DeliveryRecord,
     post: Parameters<typeof attemptDelivery>[2],
     account: Parameters<typeof attemptDelivery>[3],
+    deadline: AbortSignal,
     attemptOver: () => void,
   ): Promise<void> {
     const startedAt = this.ctx.clock.now();
     let result: Awaited<ReturnType<typeof attemptDelivery>>;
     try {
-      result = await attemptDelivery(this.ctx, delivery, post, account, this.shutdown.signal);
+      result = await attemptDelivery(this.ctx, delivery, post, account, deadline, this.shutdown.signal);
     } finally {
       attemptOver();
     }
