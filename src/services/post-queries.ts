@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { notFound, validationFailed } from '../core/errors.js';
-import type { PostStatus } from '../core/statuses.js';
+import { derivePostStatus, type PostStatus } from '../core/statuses.js';
 import { parseInstant } from '../core/time.js';
 import { findAccountsByIds } from '../store/account.repository.js';
 import { type AttemptRecord, type DeliveryRecord, listAttempts, listDeliveries } from '../store/delivery.repository.js';
-import { findPost, listPosts, type PostRecord } from '../store/post.repository.js';
+import { findPost, listPosts, type PostFields, type PostRecord } from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
 
@@ -73,7 +73,8 @@ export class PostQueries {
     return (this.ctx.store.dialect === 'postgres' ? tx.setIsolationLevel('repeatable read').setAccessMode('read only') : tx).execute(read);
   }
 
-  private async views(db: Kysely<Database>, posts: PostRecord[]): Promise<PostView[]> {
+  /** The posts with their deliveries, and their status derived from those deliveries. */
+  private async views(db: Kysely<Database>, posts: PostFields[]): Promise<PostView[]> {
     const deliveries = await listDeliveries(
       db,
       posts.map((p) => p.id),
@@ -87,7 +88,10 @@ export class PostQueries {
       list.push(d);
       byPost.set(d.postId, list);
     }
-    return posts.map((post) => ({ post, deliveries: sortByAccountOrder(byPost.get(post.id) ?? [], post.accountIds), platformOf }));
+    return posts.map((post) => {
+      const ofPost = sortByAccountOrder(byPost.get(post.id) ?? [], post.accountIds);
+      return { post: { ...post, status: derivePostStatus(post.scheduledFor !== null, ofPost) }, deliveries: ofPost, platformOf };
+    });
   }
 }
 
