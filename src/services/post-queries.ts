@@ -47,7 +47,7 @@ export class PostQueries {
     if (from !== undefined && to !== undefined && to <= from) throw validationFailed('to', '`to` must be after `from`.');
     const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     return this.snapshot(async (db) => {
-      const posts = await listPosts(db, {
+      const posts = await listPosts(db, this.ctx.store.dialect, {
         userId,
         ...(q.statuses && { statuses: q.statuses }),
         ...(q.accountId && { accountId: q.accountId }),

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PostStatus } from '../core/statuses.js';
+import type { Dialect } from './database.js';
 import { postStatusSql } from './post-status.sql.js';
 import type { Database, PostsTable } from './schema.js';
 
@@ -156,11 +157,18 @@ export interface PostQuery {
  * The posts come without their status: the reader loads their deliveries anyway and derives it
  * from them (one subquery per post here was ~10-20% of a 500-post page's time). Filtering by
  * status still uses the status in SQL.
+ *
+ * In the window's plan the ids are compared and sorted in memory, not read in index order, so on
+ * PostgreSQL they are compared byte by byte (COLLATE "C"): the database's own collation (often a
+ * locale's) made the sort of a month's ~4,000 ids ~1.5 ms of a 500-post page's time. For ids
+ * (a prefix, then digits and lowercase letters) every usual collation gives the same order.
  */
-export async function listPosts(db: Db, q: PostQuery): Promise<PostFields[]> {
+export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise<PostFields[]> {
+  const inWindow = q.from !== undefined && q.to !== undefined;
+  const bytewise = (id: 'posts.id' | 'in_window.id') => (inWindow && dialect === 'postgres' ? sql`${sql.ref(id)} COLLATE "C"` : sql.ref(id));
   const filters = (eb: ExpressionBuilder<Database, 'posts'>) => {
     const conditions: Expression<SqlBool>[] = [eb('posts.user_id', '=', q.userId)];
-    if (q.before) conditions.push(eb('posts.id', '<', q.before));
+    if (q.before) conditions.push(eb(bytewise('posts.id'), '<', q.before));
     if (q.statuses?.length) conditions.push(eb(postStatusSql, 'in', q.statuses));
     if (q.accountId) {
       conditions.push(
@@ -178,19 +186,18 @@ export async function listPosts(db: Db, q: PostQuery): Promise<PostFields[]> {
     if (q.to !== undefined) conditions.push(eb(time, '<', q.to));
     return eb.and(conditions);
   };
-  const rows =
-    q.from !== undefined && q.to !== undefined
-      ? await db
-          .with(
-            (cte) => cte('in_window').materialized(),
-            (db) => db.selectFrom('posts').select('posts.id').where(filters),
-          )
-          .selectFrom('posts')
-          .selectAll('posts')
-          .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy('in_window.id', 'desc').limit(q.limit)))
-          .orderBy('posts.id', 'desc')
-          .execute()
-      : await db.selectFrom('posts').selectAll().where(filters).orderBy('posts.id', 'desc').limit(q.limit).execute();
+  const rows = inWindow
+    ? await db
+        .with(
+          (cte) => cte('in_window').materialized(),
+          (db) => db.selectFrom('posts').select('posts.id').where(filters),
+        )
+        .selectFrom('posts')
+        .selectAll('posts')
+        .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy(bytewise('in_window.id'), 'desc').limit(q.limit)))
+        .orderBy(bytewise('posts.id'), 'desc')
+        .execute()
+    : await db.selectFrom('posts').selectAll().where(filters).orderBy('posts.id', 'desc').limit(q.limit).execute();
   const accounts = await accountIdsByPost(
     db,
     rows.map((r) => r.id),
@@ -205,7 +212,7 @@ async function accountIdsByPost(db: Db, postIds: string[]): Promise<Map<string, 
     .selectFrom('post_accounts')
     .select(['post_id', 'account_id'])
     .where('post_id', 'in', postIds)
-    .orderBy('post_id')
+    // Grouping below keeps this order within each post; no need to sort by the text post id too.
     .orderBy('position')
     .execute();
   for (const r of rows) {

@@ -353,6 +353,27 @@ describe.each(await dialects())('posts API on %s', (dialect) => {
     expect(drafts).not.toContain(scheduled.id);
     expect(drafts).toHaveLength(13);
 
+    // Paging through a time window (the calendar's query, planned differently) gives the window's
+    // posts newest first, each once, the same as one page holding them all.
+    const inWindow: string[] = [];
+    const base = clock.now();
+    for (let i = 0; i < 7; i++) {
+      clock.advance(3);
+      inWindow.push((await create({ content: `w${i}`, accounts: [acc], scheduled_for: iso(base + 2 * HOUR + i * 60_000) })).id);
+    }
+    const windowQuery = `from=${iso(base + 2 * HOUR)}&to=${iso(base + 3 * HOUR)}`;
+    const whole = ids(await list(`?${windowQuery}&limit=500`));
+    expect([...whole].sort()).toEqual([...inWindow].sort());
+    expect(whole).toEqual([...inWindow].reverse());
+    const paged: string[] = [];
+    cursor = null;
+    do {
+      const page = await list(`?${windowQuery}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      paged.push(...ids(page));
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(whole);
+
     expectErrorBody(await t.request('GET', '/v1/posts?cursor=not-a-cursor'), 422, 'validation_failed');
   });
 
