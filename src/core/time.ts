@@ -35,8 +35,38 @@ export function parseDurationList(text: string): number[] {
   return trimmed.split(',').map(parseDuration);
 }
 
-export const toIso = (ms: number | null | undefined): string | null =>
-  ms === null || ms === undefined ? null : new Date(ms).toISOString();
+const DAY_MS = 86_400_000;
+/** Last instant Date#toISOString writes with a four-digit year (9999-12-31T23:59:59.999Z). */
+const FOUR_DIGIT_YEARS_END = 253_402_300_800_000;
+/** "YYYY-MM-DDT" of the days already seen, by day number since the epoch. */
+const dayPrefixes = new Map<number, string>();
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch ms as Date#toISOString writes it (2027-03-14T13:00:00.000Z), or null. A 500-post page of
+ * the post list writes ~6,500 of them; building a Date for each was ~3 ms of the page's time.
+ * Here the date part is looked up per day and the time of day is plain arithmetic (~4x faster).
+ */
+export function toIso(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  if (!(ms >= 0 && ms < FOUR_DIGIT_YEARS_END) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 4096) dayPrefixes.clear(); // a bound, far above what one answer needs
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  let rest = ms - day * DAY_MS;
+  const milli = rest % 1000;
+  rest = (rest - milli) / 1000;
+  const second = rest % 60;
+  rest = (rest - second) / 60;
+  const minute = rest % 60;
+  const hour = (rest - minute) / 60;
+  return `${prefix}${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(milli)}Z`;
+}
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseDurationList } from '../../src/core/time.js';
+import { parseDuration, parseDurationList, toIso } from '../../src/core/time.js';
 import { loadConfig } from '../../src/config.js';
 import { newId } from '../../src/core/ids.js';
 import { checkContent, countCharacters } from '../../src/core/content-rules.js';
@@ -20,6 +20,23 @@ describe('durations and configuration', () => {
     expect(loadConfig({ OCTOPOST_RETRY_DELAYS: '1s,2s' }).retryDelaysMs).toEqual([1000, 2000]);
     expect(() => loadConfig({ OCTOPOST_PUBLISH_TIMEOUT: 'forever', PORT: 'x' })).toThrow(/PORT[\s\S]*OCTOPOST_PUBLISH_TIMEOUT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});
+
+describe('toIso', () => {
+  it('writes every instant exactly as Date#toISOString does, and null for none', () => {
+    const DAY = 86_400_000;
+    const edges = [0, 1, 999, 1000, DAY - 1, DAY, 951_782_400_000 /* 2000-02-29 */, 1_774_000_000_123, 253_402_300_799_999];
+    // Spread over 1970-9999, then a few hundred within one month: most reuse a cached day.
+    let seed = 7;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const spread = Array.from({ length: 2000 }, () => Math.floor(next() * 253_402_300_800_000));
+    const month = Array.from({ length: 500 }, () => 1_761_955_200_000 + Math.floor(next() * 30 * DAY));
+    for (const ms of [...edges, ...spread, ...month, ...month]) expect(toIso(ms)).toBe(new Date(ms).toISOString());
+    // Outside four-digit years and fractional ms: whatever Date writes (an extended year, say).
+    for (const ms of [-1, -DAY * 400, 253_402_300_800_000, 8.64e15, 1.5]) expect(toIso(ms)).toBe(new Date(ms).toISOString());
+    expect(toIso(null)).toBeNull();
+    expect(toIso(undefined)).toBeNull();
   });
 });
 
