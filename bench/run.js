@@ -14,6 +14,7 @@ import burst2Processes from './scenarios/burst-processes.js';
 import busyRss from './scenarios/busy-rss.js';
 import claimFloor from './scenarios/claim-floor.js';
 import createRate from './scenarios/create-rate.js';
+import storeBatches from './scenarios/store-batches.js';
 import { graphileBurst, graphileLateness, graphileNoop } from './scenarios/graphile.js';
 import idleMemory from './scenarios/idle-memory.js';
 import monthQuery from './scenarios/month-query.js';
@@ -29,6 +30,7 @@ const ALL_SCENARIOS = [
   median3(burst2Workers, 'throughput'),
   median3(burst2Processes, 'throughput'),
   median3(claimFloor, 'claim floor'),
+  storeBatches,
   idleMemory, busyRss, bulk, monthQuery, createRate, networks,
   median3(graphileBurst, 'throughput'),
   median3(graphileNoop, 'throughput'),
