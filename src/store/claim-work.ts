@@ -3,7 +3,7 @@ import { type AccountRecord, accountsById, findAccountsByIds } from './account.r
 import type { Dialect } from './database.js';
 import type { DeliveryRecord } from './delivery.repository.js';
 import { loadPublishPayloads, PUBLISH_PAYLOAD_COLUMNS, type PublishPayload, type PublishPayloadRow, publishPayloadsById } from './post.repository.js';
-import { preparedAs } from './pg-prepared.js';
+import { preparedStatement } from './pg-prepared.js';
 import { claimDue, claimDuePostgres, inDueOrder } from './queue.repository.js';
 import type { AccountsTable, Database, DeliveriesTable } from './schema.js';
 
@@ -43,16 +43,23 @@ export async function claimWork(
   });
 }
 
-async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseMs: number, limit: number): Promise<ClaimedWork> {
-  const { rows } = await sql<{ deliveries: Selectable<DeliveriesTable>[]; posts: PublishPayloadRow[]; accounts: Selectable<AccountsTable>[] }>`
-    ${preparedAs('octopost_claim_work')}
+type ClaimWorkRow = { deliveries: Selectable<DeliveriesTable>[]; posts: PublishPayloadRow[]; accounts: Selectable<AccountsTable>[] };
+
+const claimWorkStatement = preparedStatement(
+  'octopost_claim_work',
+  (worker: string, now: number, leaseMs: number, limit: number) => sql<ClaimWorkRow>`
     WITH claimed AS (SELECT * FROM ${claimDuePostgres(worker, now, leaseMs, limit)})
     SELECT
       (SELECT COALESCE(json_agg(claimed), '[]') FROM claimed) AS deliveries,
       (SELECT COALESCE(json_agg(p), '[]') FROM (SELECT DISTINCT post_id FROM claimed) AS c, LATERAL (
          SELECT ${sql.join(PUBLISH_PAYLOAD_COLUMNS.map((c) => sql.ref(`posts.${c}`)))} FROM posts WHERE posts.id = c.post_id OFFSET 0) AS p) AS posts,
       (SELECT COALESCE(json_agg(a), '[]') FROM (SELECT DISTINCT account_id FROM claimed) AS c, LATERAL (
-         SELECT * FROM accounts WHERE accounts.id = c.account_id OFFSET 0) AS a) AS accounts`.execute(db);
+         SELECT * FROM accounts WHERE accounts.id = c.account_id OFFSET 0) AS a) AS accounts`,
+  (worker, now, leaseMs, limit) => [worker, now, now + leaseMs, limit], // as claimDuePostgres takes them
+);
+
+async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseMs: number, limit: number): Promise<ClaimedWork> {
+  const { rows } = await db.executeQuery(claimWorkStatement(db, worker, now, leaseMs, limit));
   const row = rows[0] ?? { deliveries: [], posts: [], accounts: [] }; // a SELECT without FROM: always one row
   return {
     deliveries: inDueOrder(row.deliveries),

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { ACCOUNT_USE_RESOLUTION_MS, outcomeRowsJson, updateFromOutcomes } from './outcome-update.sql.js';
-import { preparedAs } from './pg-prepared.js';
+import { preparedStatement } from './pg-prepared.js';
 import type { OutcomeEntry } from './queue.repository.js';
 import type { Database } from './schema.js';
 
@@ -18,11 +18,11 @@ import type { Database } from './schema.js';
  * holds, so the deliveries are also restricted to `= ANY(ARRAY(...))` of their ids: it looks them
  * up by primary key rather than scanning the table to hash-join them.
  */
-export async function recordOutcomesPostgres(db: Kysely<Database>, entries: OutcomeEntry[]): Promise<Set<string>> {
-  const result = await sql<{ id: string }>`
-    ${preparedAs('octopost_record_outcomes')}
+const recordOutcomesStatement = preparedStatement(
+  'octopost_record_outcomes',
+  (outcomeRows: string) => sql<{ id: string }>`
     WITH v AS (
-      SELECT * FROM json_to_recordset(${outcomeRowsJson(entries)}::json) AS v(id text, status text, due_at bigint, remote_id text,
+      SELECT * FROM json_to_recordset(${outcomeRows}::json) AS v(id text, status text, due_at bigint, remote_id text,
         remote_url text, at bigint, last_error text, detail text, worker text, attempts int, started_at bigint,
         wire text, may_release boolean)
     ),
@@ -50,6 +50,11 @@ export async function recordOutcomesPostgres(db: Kysely<Database>, entries: Outc
         FROM (SELECT account_id, MAX(at) AS at FROM updated WHERE status = 'published' GROUP BY account_id) AS u
        WHERE accounts.id = u.account_id AND COALESCE(accounts.last_used_at, 0) < u.at - ${ACCOUNT_USE_RESOLUTION_MS}
     )
-    SELECT id FROM updated`.execute(db);
+    SELECT id FROM updated`,
+  (outcomeRows) => [outcomeRows, ACCOUNT_USE_RESOLUTION_MS],
+);
+
+export async function recordOutcomesPostgres(db: Kysely<Database>, entries: OutcomeEntry[]): Promise<Set<string>> {
+  const result = await db.executeQuery(recordOutcomesStatement(db, outcomeRowsJson(entries)));
   return new Set(result.rows.map((r) => r.id));
 }
