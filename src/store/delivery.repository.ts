@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DeliveryStatus } from '../core/statuses.js';
+import { selectValues } from './array-rows.js';
 import type { Dialect } from './database.js';
 import type { Database, DeliveriesTable } from './schema.js';
 
@@ -115,10 +116,24 @@ async function insertChunk(db: Db, deliveries: NewDelivery[]): Promise<void> {
  * The deliveries of these posts, in no particular order: readers put each post's in its accounts'
  * order (a sort of a 500-post page's ~1,000 rows by text id was ~1 ms of PostgreSQL's time).
  */
+/** The deliveries of these posts (a page of the post list): read as arrays (array-rows.ts). */
 export async function listDeliveries(db: Db, postIds: string[]): Promise<DeliveryRecord[]> {
   if (postIds.length === 0) return [];
-  const rows = await db.selectFrom('deliveries').selectAll().where('post_id', 'in', postIds).execute();
-  return rows.map(toDelivery);
+  const rows = await selectValues(db, db.selectFrom('deliveries').select(DELIVERY_COLUMNS).where('post_id', 'in', postIds));
+  return rows.map(deliveryFromValues);
+}
+
+/** Every column of deliveries, in the order deliveryFromValues takes them. */
+const DELIVERY_COLUMNS = [
+  'id', 'post_id', 'account_id', 'platform', 'status', 'due_at', 'attempts', 'budget_start', 'locked_by', 'lease_until',
+  'last_error', 'remote_id', 'remote_url', 'published_at', 'created_at', 'updated_at', 'progress', 'cross_link_from', 'blocked', 'detail',
+] as const satisfies readonly (keyof DeliveriesTable)[];
+
+function deliveryFromValues(values: unknown[]): DeliveryRecord {
+  const [id, post_id, account_id, platform, status, due_at, attempts, budget_start, locked_by, lease_until,
+    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail] = values;
+  return toDelivery({ id, post_id, account_id, platform, status, due_at, attempts, budget_start, locked_by, lease_until,
+    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail } as Selectable<DeliveriesTable>);
 }
 
 /**

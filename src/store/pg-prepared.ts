@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
+import { ARRAY_ROWS_MARKER } from './array-rows.js';
 
 /**
  * Statements the scheduler runs thousands of times (the claim, the outcome batch) are prepared
@@ -44,13 +45,19 @@ export function preparedStatement<A extends unknown[], R>(
 
 const MARKER = /^\s*\/\* prepared:([a-z_]+) \*\//;
 
-/** A pg client that runs text queries starting with preparedAs(name) as named statements. */
+/**
+ * A pg client that runs text queries starting with preparedAs(name) as named statements, and
+ * those starting with ARRAY_ROWS_MARKER (array-rows.ts) with their rows as arrays.
+ */
 export class PreparingClient extends pg.Client {
   // pg's query() has many overloads; Kysely calls query(text, values) and expects a promise.
   override query(...args: any[]): any {
     const [text, values] = args;
-    const name = typeof text === 'string' && args.length <= 2 ? MARKER.exec(text)?.[1] : undefined;
-    if (name) return super.query({ name, text, values });
+    if (typeof text === 'string' && args.length <= 2) {
+      const name = MARKER.exec(text)?.[1];
+      if (name) return super.query({ name, text, values });
+      if (text.startsWith(ARRAY_ROWS_MARKER)) return super.query({ text, values, rowMode: 'array' });
+    }
     return (super.query as (...a: any[]) => any)(...args);
   }
 }

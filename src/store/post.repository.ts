@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PostStatus } from '../core/statuses.js';
+import { selectValues } from './array-rows.js';
 import type { Dialect } from './database.js';
 import { postStatusSql } from './post-status.sql.js';
 import type { Database, PostsTable } from './schema.js';
@@ -186,18 +187,18 @@ export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise
     if (q.to !== undefined) conditions.push(eb(time, '<', q.to));
     return eb.and(conditions);
   };
-  const rows = inWindow
-    ? await db
+  const query = inWindow
+    ? db
         .with(
           (cte) => cte('in_window').materialized(),
           (db) => db.selectFrom('posts').select('posts.id').where(filters),
         )
         .selectFrom('posts')
-        .selectAll('posts')
+        .select(POST_COLUMNS.map((c) => `posts.${c}` as const))
         .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy(bytewise('in_window.id'), 'desc').limit(q.limit)))
         .orderBy(bytewise('posts.id'), 'desc')
-        .execute()
-    : await db.selectFrom('posts').selectAll().where(filters).orderBy('posts.id', 'desc').limit(q.limit).execute();
+    : db.selectFrom('posts').select(POST_COLUMNS).where(filters).orderBy('posts.id', 'desc').limit(q.limit);
+  const rows = (await selectValues(db, query)).map(postFromValues); // a page: as arrays (array-rows.ts)
   const accounts = await accountIdsByPost(
     db,
     rows.map((r) => r.id),
@@ -205,20 +206,32 @@ export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise
   return rows.map((r) => toFields(r, accounts.get(r.id) ?? []));
 }
 
+/** Every column of posts, in the order postFromValues takes them. */
+const POST_COLUMNS = [
+  'id', 'user_id', 'content', 'media', 'segments', 'platform_options', 'stagger_minutes', 'scheduled_for', 'published_at', 'created_at', 'updated_at', 'cross_link',
+] as const satisfies readonly (keyof PostsTable)[];
+
+function postFromValues(values: unknown[]): Selectable<PostsTable> {
+  const [id, user_id, content, media, segments, platform_options, stagger_minutes, scheduled_for, published_at, created_at, updated_at, cross_link] = values;
+  return { id, user_id, content, media, segments, platform_options, stagger_minutes, scheduled_for, published_at, created_at, updated_at, cross_link } as Selectable<PostsTable>;
+}
+
 async function accountIdsByPost(db: Db, postIds: string[]): Promise<Map<string, string[]>> {
   const map = new Map<string, string[]>();
   if (postIds.length === 0) return map;
-  const rows = await db
-    .selectFrom('post_accounts')
-    .select(['post_id', 'account_id'])
-    .where('post_id', 'in', postIds)
-    // Grouping below keeps this order within each post; no need to sort by the text post id too.
-    .orderBy('position')
-    .execute();
-  for (const r of rows) {
-    const list = map.get(r.post_id) ?? [];
-    list.push(r.account_id);
-    map.set(r.post_id, list);
+  const rows = await selectValues(
+    db,
+    db
+      .selectFrom('post_accounts')
+      .select(['post_id', 'account_id'])
+      .where('post_id', 'in', postIds)
+      // Grouping below keeps this order within each post; no need to sort by the text post id too.
+      .orderBy('position'),
+  );
+  for (const [postId, accountId] of rows as [string, string][]) {
+    const list = map.get(postId) ?? [];
+    list.push(accountId);
+    map.set(postId, list);
   }
   return map;
 }

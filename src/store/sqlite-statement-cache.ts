@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
+import { ARRAY_ROWS_MARKER } from './array-rows.js';
 
 /**
  * Kysely's SQLite driver prepares every statement anew; preparing was ~10% of the scheduler's CPU in
@@ -17,6 +18,7 @@ export function withStatementCache(db: SQLite.Database, size = 300): SqliteDatab
         cache.delete(sql); // re-insert: Map order is recency
       } else {
         stmt = db.prepare(sql);
+        if (sql.startsWith(ARRAY_ROWS_MARKER)) stmt.raw(true);
         if (cache.size >= size) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, stmt);
