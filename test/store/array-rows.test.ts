@@ -1,27 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { listDeliveries, lockDeliveriesOfPost } from '../../src/store/delivery.repository.js';
 import { findPost, listPosts } from '../../src/store/post.repository.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { dialects } from '../helpers/databases.js';
+import { storeWithAccounts, type TestStore } from '../helpers/store-fixture.js';
 
 // The post list and its deliveries are read as arrays of values (array-rows.ts) and turned into
 // records by position: a column list out of step with its destructuring would put values in the
 // wrong fields. Every column here holds a value of its own, and the records must be the same as
 // those read the usual way, as objects by column name.
 describe.each(await dialects())('reads as arrays on %s', (dialect) => {
-  let db: TestDatabase;
+  let fixture: TestStore;
   let store: Store;
   const postIds = ['post_00000000000000000000000001', 'post_00000000000000000000000002'];
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-    await migrateToLatest(store);
-    await store.db.insertInto('users').values({ id: 'u', email: null, password_hash: null, timezone: null, created_at: 0 }).execute();
-    await store.db
-      .insertInto('accounts')
-      .values([0, 1].map((i) => ({ id: `a${i}`, user_id: 'u', platform: i ? 'mastodon' : 'webhook', platform_user_id: `${i}`, username: 'x', display_name: 'x', avatar_url: null, is_active: 1, credentials: '', connected_at: 0, last_used_at: null, deleted_at: null })))
-      .execute();
+    fixture = await storeWithAccounts(dialect, ['a0', 'a1']);
+    store = fixture.store;
     for (const [n, id] of postIds.entries()) {
       await store.db
         .insertInto('posts')
@@ -44,10 +39,7 @@ describe.each(await dialects())('reads as arrays on %s', (dialect) => {
         .execute();
     }
   });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  afterAll(() => fixture.drop());
 
   it('gives the same deliveries as a read by column name', async () => {
     const byName = (await Promise.all(postIds.map((id) => lockDeliveriesOfPost(store.db, dialect, id)))).flat();

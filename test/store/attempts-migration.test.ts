@@ -1,26 +1,17 @@
-import { Migrator } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateToLatest, openStore, type Store } from '../../src/store/database.js';
-import { migrations } from '../../src/store/migrations/index.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { migrateToLatest, type Store } from '../../src/store/database.js';
+import { dialects } from '../helpers/databases.js';
+import { storeWithAccounts, type TestStore } from '../helpers/store-fixture.js';
 
 // Migration 0006 re-keys delivery_attempts by (delivery_id, attempt) and replaces its foreign key
 // with a trigger: existing history must survive it, and deleting still cleans up.
 describe.each(await dialects())('delivery attempts after migration 0006 on %s', (dialect) => {
-  let db: TestDatabase;
+  let fixture: TestStore;
   let store: Store;
 
   beforeEach(async () => {
-    db = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-    const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
-    const { error } = await migrator.migrateTo('0005-claim-function');
-    if (error) throw error;
-    await store.db.insertInto('users').values({ id: 'u', email: null, password_hash: null, timezone: null, created_at: 0 }).execute();
-    await store.db
-      .insertInto('accounts')
-      .values({ id: 'a', user_id: 'u', platform: 'webhook', platform_user_id: '1', username: 'x', display_name: 'x', avatar_url: null, is_active: 1, credentials: '', connected_at: 0, last_used_at: null, deleted_at: null })
-      .execute();
+    fixture = await storeWithAccounts(dialect, ['a'], { migrateTo: '0005-claim-function' });
+    store = fixture.store;
     await store.db
       .insertInto('posts')
       .values({ id: 'p', user_id: 'u', content: 'x', media: '{"images":[]}', segments: '[]', platform_options: '{}', stagger_minutes: 0, scheduled_for: 1, published_at: null, created_at: 0, updated_at: 0 })
@@ -30,10 +21,7 @@ describe.each(await dialects())('delivery attempts after migration 0006 on %s', 
       .values({ id: 'd', post_id: 'p', account_id: 'a', platform: 'webhook', status: 'published', due_at: 0, attempts: 2, budget_start: 0, locked_by: null, lease_until: null, last_error: null, remote_id: null, remote_url: null, published_at: 5, created_at: 0, updated_at: 0 })
       .execute();
   });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  afterEach(() => fixture.drop());
 
   const attempt = (n: number, id: string | null, outcome: string) => ({ id, delivery_id: 'd', attempt: n, worker: 'w', started_at: n, finished_at: n, outcome, error: null });
   const history = () => store.db.selectFrom('delivery_attempts').select(['attempt', 'outcome']).orderBy('attempt').execute();

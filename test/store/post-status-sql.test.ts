@@ -1,29 +1,21 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivePostStatus, DELIVERY_STATUSES } from '../../src/core/statuses.js';
-import { migrateToLatest, openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { findPost } from '../../src/store/post.repository.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { dialects } from '../helpers/databases.js';
+import { storeWithAccounts, type TestStore } from '../helpers/store-fixture.js';
 
 // The status is derived twice (core in TypeScript, store in SQL, for filtering); they must agree.
 describe.each(await dialects())('post status SQL on %s', (dialect) => {
-  let db: TestDatabase;
+  let fixture: TestStore;
   let store: Store;
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect);
-    store = openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
-    await migrateToLatest(store);
-    await store.db.insertInto('users').values({ id: 'u', email: null, password_hash: null, timezone: null, created_at: 0 }).execute();
-    await store.db
-      .insertInto('accounts')
-      .values([0, 1, 2, 3].map((i) => ({ id: `a${i}`, user_id: 'u', platform: 'webhook', platform_user_id: `${i}`, username: 'x', display_name: 'x', avatar_url: null, is_active: 1, credentials: '', connected_at: 0, last_used_at: null, deleted_at: null })))
-      .execute();
+    fixture = await storeWithAccounts(dialect, ['a0', 'a1', 'a2', 'a3']);
+    store = fixture.store;
   });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  afterAll(() => fixture.drop());
 
   it('agrees with derivePostStatus for any mix of deliveries', async () => {
     const delivery = fc.record({ status: fc.constantFrom(...DELIVERY_STATUSES), attempts: fc.nat(3) });
