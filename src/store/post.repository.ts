@@ -151,9 +151,15 @@ export interface PostQuery {
  * the queue) the posts in the window are found first through posts_user_time_idx, and only then
  * ordered by id: left to itself, PostgreSQL walks the id index backwards from the newest post and
  * filters by time (it assumes the window's posts are spread evenly over the ids), which for a
- * month a year back read ~60,000 rows to return 500. The MATERIALIZED CTE keeps that order of work
- * on both databases (PostgreSQL 12+, SQLite 3.35+).
- * Without a window, the id index is the right way in and the plain query stays.
+ * month a year back read ~60,000 rows to return 500. Without a window, the id index is the right
+ * way in and the plain query stays.
+ * - PostgreSQL: the window's rows come from a subquery fenced by OFFSET 0 (it cannot be merged
+ *   into the ordered query, so nothing can walk the id index), and a top-N sort keeps the page.
+ *   One pass: ~10 ms against ~12 ms for a month's 500-post page when the ids were found first
+ *   and their rows looked up again.
+ * - SQLite: the window's ids first (a MATERIALIZED CTE, SQLite 3.35+), then the page's rows by
+ *   id. Sorting whole rows in SQLite's temporary b-tree was slower there (~11-16 ms against
+ *   ~7-13 ms).
  *
  * The posts come without their status: the reader loads their deliveries anyway and derives it
  * from them (one subquery per post here was ~10-20% of a 500-post page's time). Filtering by
@@ -166,7 +172,7 @@ export interface PostQuery {
  */
 export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise<PostFields[]> {
   const inWindow = q.from !== undefined && q.to !== undefined;
-  const bytewise = (id: 'posts.id' | 'in_window.id') => (inWindow && dialect === 'postgres' ? sql`${sql.ref(id)} COLLATE "C"` : sql.ref(id));
+  const bytewise = (id: 'posts.id' | 'w.id') => (inWindow && dialect === 'postgres' ? sql`${sql.ref(id)} COLLATE "C"` : sql.ref(id));
   const filters = (eb: ExpressionBuilder<Database, 'posts'>) => {
     const conditions: Expression<SqlBool>[] = [eb('posts.user_id', '=', q.userId)];
     if (q.before) conditions.push(eb(bytewise('posts.id'), '<', q.before));
@@ -187,17 +193,24 @@ export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise
     if (q.to !== undefined) conditions.push(eb(time, '<', q.to));
     return eb.and(conditions);
   };
-  const query = inWindow
-    ? db
-        .with(
-          (cte) => cte('in_window').materialized(),
-          (db) => db.selectFrom('posts').select('posts.id').where(filters),
-        )
-        .selectFrom('posts')
-        .select(POST_COLUMNS.map((c) => `posts.${c}` as const))
-        .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy(bytewise('in_window.id'), 'desc').limit(q.limit)))
-        .orderBy(bytewise('posts.id'), 'desc')
-    : db.selectFrom('posts').select(POST_COLUMNS).where(filters).orderBy('posts.id', 'desc').limit(q.limit);
+  const window = () => db.selectFrom('posts').where(filters);
+  const query = !inWindow
+    ? db.selectFrom('posts').select(POST_COLUMNS).where(filters).orderBy('posts.id', 'desc').limit(q.limit)
+    : dialect === 'postgres'
+      ? db
+          .selectFrom(window().select(POST_COLUMNS).offset(0).as('w'))
+          .select(POST_COLUMNS.map((c) => `w.${c}` as const))
+          .orderBy(bytewise('w.id'), 'desc')
+          .limit(q.limit)
+      : db
+          .with(
+            (cte) => cte('in_window').materialized(),
+            () => window().select('posts.id'),
+          )
+          .selectFrom('posts')
+          .select(POST_COLUMNS.map((c) => `posts.${c}` as const))
+          .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy('in_window.id', 'desc').limit(q.limit)))
+          .orderBy('posts.id', 'desc');
   const rows = (await selectValues(db, query)).map(postFromValues); // a page: as arrays (array-rows.ts)
   const accounts = await accountIdsByPost(
     db,
