@@ -79,9 +79,13 @@ export class PostQueries {
       db,
       posts.map((p) => p.id),
     );
-    const accountIds = new Set(posts.flatMap((p) => p.accountIds));
-    const accounts = await findAccountsByIds(db, [...accountIds]);
-    const platformOf = new Map([...accounts.values()].map((a) => [a.id, a.platform]));
+    // A delivery carries its account's platform (an account never changes platform): accounts are
+    // read only for those without a delivery here (drafts), one round trip less for most pages.
+    const platformOf = new Map(deliveries.map((d) => [d.accountId, d.platform]));
+    const unknown = [...new Set(posts.flatMap((p) => p.accountIds))].filter((id) => !platformOf.has(id));
+    if (unknown.length > 0) {
+      for (const account of (await findAccountsByIds(db, unknown)).values()) platformOf.set(account.id, account.platform);
+    }
     const byPost = new Map<string, DeliveryRecord[]>();
     for (const d of deliveries) {
       const list = byPost.get(d.postId) ?? [];

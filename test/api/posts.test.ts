@@ -280,6 +280,8 @@ describe.each(await dialects())('posts API on %s', (dialect) => {
     expect(ids(await list('?status=publishing'))).toEqual([]);
     // The filter (SQL) and the status shown (derived from the deliveries) agree.
     expect((await list('')).posts.map((p: any) => p.status)).toEqual(['published', 'scheduled', 'scheduled', 'scheduled', 'draft']);
+    // The platforms of posts with deliveries and of the draft (none) alike.
+    expect((await list('')).posts.map((p: any) => p.platforms)).toEqual([['webhook'], ['webhook'], ['webhook'], ['webhook'], ['webhook']]);
     expect(ids(await list(`?account=${a}`))).toEqual([s3, s1, draft]);
     expect(ids(await list(`?account=${b}`))).toEqual([now, s3, s2]);
     expect(ids(await list(`?account=${b}&status=scheduled`))).toEqual([s3, s2]);
