@@ -113,10 +113,10 @@ async function insertChunk(db: Db, deliveries: NewDelivery[]): Promise<void> {
 }
 
 /**
- * The deliveries of these posts, in no particular order: readers put each post's in its accounts'
- * order (a sort of a 500-post page's ~1,000 rows by text id was ~1 ms of PostgreSQL's time).
+ * The deliveries of these posts (a page of the post list), in no particular order: readers put
+ * each post's in its accounts' order (a sort of a 500-post page's ~1,000 rows by text id was ~1 ms
+ * of PostgreSQL's time). Read as arrays (array-rows.ts).
  */
-/** The deliveries of these posts (a page of the post list): read as arrays (array-rows.ts). */
 export async function listDeliveries(db: Db, postIds: string[]): Promise<DeliveryRecord[]> {
   if (postIds.length === 0) return [];
   const rows = await selectValues(db, db.selectFrom('deliveries').select(DELIVERY_COLUMNS).where('post_id', 'in', postIds));
