@@ -22,8 +22,8 @@ import networks from './scenarios/networks.js';
 import { latenessScenarios } from './scenarios/lateness.js';
 
 // A scenario with `dialects` runs only on those (graphile-worker and 2 workers: PostgreSQL).
-// The throughput scenarios that are compared with each other run three times, by their median run;
-// the burst by turns with graphile-worker doing the same work, for their ratio.
+// The throughput scenarios that are compared with each other run several times, by their median
+// run; the burst five times, by turns with graphile-worker doing the same work, for their ratio.
 const median3 = (scenario, by) => repeated(scenario, { runs: 3, by });
 const ALL_SCENARIOS = [
   ...latenessScenarios,

@@ -82,9 +82,9 @@ export class PostQueries {
     // A delivery carries its account's platform (an account never changes platform): accounts are
     // read only for those without a delivery here (drafts), one round trip less for most pages.
     const platformOf = new Map(deliveries.map((d) => [d.accountId, d.platform]));
-    const unknown = [...new Set(posts.flatMap((p) => p.accountIds))].filter((id) => !platformOf.has(id));
-    if (unknown.length > 0) {
-      for (const account of (await findAccountsByIds(db, unknown)).values()) platformOf.set(account.id, account.platform);
+    const withoutDelivery = [...new Set(posts.flatMap((p) => p.accountIds))].filter((id) => !platformOf.has(id));
+    if (withoutDelivery.length > 0) {
+      for (const account of (await findAccountsByIds(db, withoutDelivery)).values()) platformOf.set(account.id, account.platform);
     }
     const byPost = new Map<string, DeliveryRecord[]>();
     for (const d of deliveries) {
