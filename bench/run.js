@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { releaseAll } from './lib/cleanup.js';
+import { derivedRows } from './lib/derived.js';
 import { PG_ADMIN_URL, probePostgres } from './lib/databases.js';
 import { errorRow, machineInfo, printTable, saveResults, toRow } from './lib/report.js';
 import { pairedWith, repeated } from './lib/repeat.js';
@@ -102,38 +103,7 @@ async function main() {
         rows.push(errorRow(scenario.name, database, err.message));
       }
     }
-    // Scenario 3's ratio: end-to-end throughput against the bare claim floor on the same database.
-    const throughput = rows.find((r) => r.database === database && r.scenario === 'burst' && r.figure.startsWith('throughput'));
-    const floor = rows.find((r) => r.database === database && r.scenario === 'claim-floor' && r.figure === 'claim floor');
-    if (typeof throughput?.value === 'number' && typeof floor?.value === 'number') {
-      rows.push(toRow('throughput/floor', database, { figure: 'throughput / claim floor', value: (100 * throughput.value) / floor.value, unit: '%', goal: { op: '>=', value: 30 } }));
-      // For scale: the peer doing the same work, against the same floor.
-      const peerThroughput = rows.find((r) => r.database === database && r.scenario === 'graphile-burst' && r.figure.startsWith('throughput'));
-      if (typeof peerThroughput?.value === 'number') {
-        rows.push(toRow('throughput/floor', database, { figure: 'graphile-worker (same work) / this claim floor', value: (100 * peerThroughput.value) / floor.value, unit: '%' }));
-      }
-    }
-    // Issue 6: Octopost's throughput against graphile-worker's on the same work (webhook POST) and
-    // against its no-op anchor, all on this PostgreSQL in this run.
-    const figureOf = (scenario, prefix) => rows.find((r) => r.database === database && r.scenario === scenario && r.figure.startsWith(prefix))?.value;
-    const peer = figureOf('graphile-burst', 'throughput');
-    const anchor = figureOf('graphile-noop', 'throughput');
-    // burst-2w: two apps inside the bench process; burst-2proc: two `octopost worker` processes.
-    const runs = [['1 worker', 'burst'], ['2 workers in one process', 'burst-2w'], ['2 worker processes', 'burst-2proc']];
-    // 1 worker: the median of the ratios of the 5 runs made by turns with graphile-worker's (pairedWith).
-    const paired = figureOf('burst', "throughput / graphile-burst's, median");
-    for (const [label, scenario] of runs) {
-      const ours = figureOf(scenario, 'throughput');
-      if (typeof ours !== 'number') continue;
-      if (scenario === 'burst' && typeof paired === 'number') {
-        rows.push(toRow('vs graphile-worker', database, { figure: `Octopost ${label} / graphile-worker, same work (5 runs by turns, median pair)`, value: paired, unit: '×', goal: { op: '>=', value: 1 } }));
-      } else if (typeof peer === 'number') {
-        rows.push(toRow('vs graphile-worker', database, { figure: `Octopost ${label} / graphile-worker, same work`, value: ours / peer, unit: '×', goal: { op: '>=', value: 1 } }));
-      }
-      if (typeof anchor === 'number') {
-        rows.push(toRow('vs graphile-worker', database, { figure: `Octopost ${label} / graphile-worker no-op`, value: ours / anchor, unit: '×' }));
-      }
-    }
+    rows.push(...derivedRows(rows, database));
   }
 
   machine.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
