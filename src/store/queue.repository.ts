@@ -11,7 +11,7 @@ type Db = Kysely<Database>;
 /**
  * The claim, in one statement: take up to `limit` waiting deliveries whose time has come, oldest
  * due first, mark them publishing under this worker's lease and count the attempt, all at once.
- * On PostgreSQL the statement is the function octopost_claim_due (migration 0005, which says why);
+ * On PostgreSQL the statement is the function octopost_claim_due (migrations 0005 and 0007 say why);
  * its FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without waiting on each
  * other or taking the same row. SQLite has one writer at a time, so the plain statement is
  * already exclusive.

@@ -5,6 +5,7 @@ import * as m0003 from './0003-account-queues.js';
 import * as m0004 from './0004-networks.js';
 import * as m0005 from './0005-claim-function.js';
 import * as m0006 from './0006-lighter-attempts.js';
+import * as m0007 from './0007-claim-generic-plan.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-networks': m0004,
   '0005-claim-function': m0005,
   '0006-lighter-attempts': m0006,
+  '0007-claim-generic-plan': m0007,
 };
