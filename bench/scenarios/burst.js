@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { createApp } from '../../dist/app.js';
 import { track } from '../lib/cleanup.js';
-import { connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
+import { analyzeLikeAutovacuum, connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
 import { startReceiver } from '../lib/receiver-client.js';
 import { max, min } from '../lib/stats.js';
 import { cpuSnapshot } from '../lib/system-cpu.js';
@@ -50,6 +50,7 @@ function burstScenario({ workers }) {
         // the setup takes), then move it all to the next whole second with two UPDATEs.
         const setupStarted = Date.now();
         await insertDuePosts(octo, { postCount: POSTS, accountIds, dueAt: Date.now() + 3_600_000 });
+        await analyzeLikeAutovacuum(octo); // as it would have during the hour
         const setupMs = Date.now() - setupStarted;
         const dueAt = Math.ceil((Date.now() + 1000) / 1000) * 1000;
         await sql`UPDATE deliveries SET due_at = ${dueAt}`.execute(app.ctx.store.db);

@@ -2,7 +2,7 @@
 // over 10,000 due rows, nothing published or recorded: the most this machine's database could
 // hand out. No scheduler runs, so the loop is the only claimer.
 import { claimDue } from '../../dist/store/queue.repository.js';
-import { connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
+import { analyzeLikeAutovacuum, connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
 import { ACCOUNTS, DELIVERIES, POSTS } from './burst.js';
 
 const BATCH = 50; // the scheduler's default batchSize
@@ -20,6 +20,7 @@ export default {
       const urls = Array.from({ length: ACCOUNTS }, (_, i) => `http://127.0.0.1:9/unused/${i}`);
       const accountIds = await connectWebhooks(octo, urls);
       await insertDuePosts(octo, { postCount: POSTS, accountIds, dueAt: Date.now() - 1000 });
+      await analyzeLikeAutovacuum(octo);
 
       // Same lease as the scheduler (publish timeout + max(5 s, half of it)).
       const leaseMs = config.publishTimeoutMs + Math.max(5000, config.publishTimeoutMs / 2);

@@ -5,7 +5,7 @@
 // the first page alone, and the whole month (following next_cursor until it is null).
 import { sql } from 'kysely';
 import { ID_PREFIX, newId } from '../../dist/core/ids.js';
-import { connectWebhooks, startOctopost } from '../lib/octopost.js';
+import { analyzeLikeAutovacuum, connectWebhooks, startOctopost } from '../lib/octopost.js';
 import { percentile } from '../lib/stats.js';
 import { call, createApiKey, startOctopostProcess } from './processes.js';
 
@@ -39,9 +39,8 @@ export default {
       const seedStarted = Date.now();
       const seeded = await seed(octo, accountIds, now);
       const seedMs = Date.now() - seedStarted;
-      // PostgreSQL's autovacuum would have analyzed a table grown over two years; the bulk load
-      // did not give it the chance. SQLite: Octopost never runs ANALYZE, so neither do we.
-      if (dialect === 'postgres') await sql`ANALYZE`.execute(octo.app.ctx.store.db);
+      // Autovacuum would have analyzed tables grown over two years; the bulk load did not give it the chance.
+      await analyzeLikeAutovacuum(octo);
 
       // The month 12 months back: history, all published or failed (~4,000 posts, 8 pages).
       const d = new Date(now);

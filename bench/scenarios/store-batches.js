@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { claimWork } from '../../dist/store/claim-work.js';
 import { recordOutcomes } from '../../dist/store/queue.repository.js';
-import { connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
+import { analyzeLikeAutovacuum, connectWebhooks, insertDuePosts, startOctopost } from '../lib/octopost.js';
 import { cpuSnapshot } from '../lib/system-cpu.js';
 import { ACCOUNTS, DELIVERIES, POSTS } from './burst.js';
 
@@ -29,6 +29,7 @@ export default {
         const accountIds = await connectWebhooks(octo, Array.from({ length: ACCOUNTS }, (_, i) => `http://127.0.0.1:9/unused/${i}`));
         // As the burst: inserted for later, then all moved to one moment (here: already due).
         await insertDuePosts(octo, { postCount: POSTS, accountIds, dueAt: Date.now() + 3_600_000 });
+        await analyzeLikeAutovacuum(octo);
         await sql`UPDATE deliveries SET due_at = ${Date.now() - 1000}`.execute(db);
 
         let done = 0;
