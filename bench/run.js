@@ -4,8 +4,8 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { releaseAll } from './lib/cleanup.js';
-import { derivedRows } from './lib/derived.js';
 import { PG_ADMIN_URL, probePostgres } from './lib/databases.js';
+import { derivedRows } from './lib/derived.js';
 import { errorRow, machineInfo, printTable, saveResults, toRow } from './lib/report.js';
 import { pairedWith, repeated } from './lib/repeat.js';
 import { runBounded } from './lib/timing.js';
