@@ -176,6 +176,39 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(new Set(used)).toEqual(new Set([new Date(clock.now()).toISOString()]));
   });
 
+  it('claims ahead of its free slots, and gives back unstarted what could not start in time', async () => {
+    await t.close();
+    t = await createTestApp(dialect, { clock, worker: true, config: { workerConcurrency: 1 } });
+    const silent = await connect('/silent');
+    const later = [await connect('/b'), await connect('/c')];
+    receiver.script('/silent', ['hang']);
+    const states = async (postId: string) =>
+      (await t.app.ctx.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('post_id', '=', postId).orderBy('id').execute()).map(
+        (d) => `${d.status}/${d.attempts}`,
+      );
+    const first = await t.request('POST', '/v1/posts', { content: 'first', accounts: [silent], scheduled_for: at(MINUTE) });
+    clock.advance(MINUTE);
+    await receiver.waitFor(1, '/silent');
+    // Published now, while the silent attempt holds the one slot: claimed, waiting behind it.
+    const second = await t.request('POST', '/v1/posts', { content: 'second', accounts: later });
+    expect((await t.request('POST', `/v1/posts/${second.json.id}/publish`, {})).status).toBe(202);
+    for (let i = 0; i < 100 && (await states(second.json.id)).join() !== 'publishing/1,publishing/1'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await states(second.json.id)).toEqual(['publishing/1', 'publishing/1']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.requests).toHaveLength(1);
+
+    // The silent attempt runs into its 2 s limit only after the others' start-by moment (lease 7 s:
+    // 2 s limit + 5 s, less the limit and a 1 s margin = 4 s): given back, claimed again, published.
+    clock.advance(5000);
+    await t.app.scheduler!.drain();
+    expect(receiver.on('/b')).toHaveLength(1);
+    expect(receiver.on('/c')).toHaveLength(1);
+    expect(await states(second.json.id)).toEqual(['published/1', 'published/1']); // the given-back claim is not an attempt
+    expect(await states(first.json.id)).toEqual(['retrying/1']);
+    const givenBack = (await t.app.ctx.metrics.givenBack.get()).values[0]!.value;
+    expect(givenBack).toBe(2);
+  });
+
   it('ends an attempt without an answer at the time limit, while the others claimed with it go on', async () => {
     const silent = await connect('/silent');
     const prompt = await connect('/prompt');

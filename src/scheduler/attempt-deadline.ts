@@ -1,24 +1,26 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * The time limit of the attempts started together from one claim, as one AbortSignal: they start
- * in the same tick, so their deadlines are the same moment and one controller and one timer serve
- * them all. Creating an AbortSignal costs ~6 µs on Node 20, ~3% of a delivery's CPU in the burst
- * benchmark when every attempt made its own. Also aborted when the scheduler is forced to stop.
+ * The time limit of attempts started together, as one AbortSignal: attempts that start within a
+ * few milliseconds of each other share one controller and one timer. Creating an AbortSignal
+ * costs ~6 µs on Node 20, ~3% of a delivery's CPU in the burst benchmark when every attempt made
+ * its own. Also aborted when the scheduler is forced to stop.
  *
  * Not AbortSignal.any(): on Node 20 it keeps every signal it ever combined alive
  * (nodejs/node#55351).
  */
 export class AttemptDeadline {
   readonly signal: AbortSignal;
+  /** performance.now() when it was made: an attempt joining later gets that much less time. */
+  readonly createdAt = performance.now();
   private readonly abort: () => void;
   private readonly timer: NodeJS.Timeout;
-  private running: number;
+  private running = 0;
+  private closed = false;
 
   constructor(
     timeoutMs: number,
     private readonly shutdown: AbortSignal,
-    attempts: number,
   ) {
     const controller = new AbortController();
     this.signal = controller.signal;
@@ -27,12 +29,19 @@ export class AttemptDeadline {
     this.abort = () => controller.abort();
     this.timer = setTimeout(this.abort, timeoutMs);
     this.shutdown.addEventListener('abort', this.abort, { once: true });
-    this.running = attempts;
+  }
+
+  /** One more attempt under this deadline; false once it has fired or its attempts are all over. */
+  join(): boolean {
+    if (this.closed || this.signal.aborted) return false;
+    this.running++;
+    return true;
   }
 
   /** One attempt is over; after the last, nothing is left waiting for the deadline. */
   attemptOver(): void {
     if (--this.running > 0) return;
+    this.closed = true;
     clearTimeout(this.timer);
     this.shutdown.removeEventListener('abort', this.abort);
   }

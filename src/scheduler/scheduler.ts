@@ -9,18 +9,34 @@ import { deactivateAccount } from '../store/account.repository.js';
 import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
-import { findExpiredLeases, type Outcome, recordInterrupted } from '../store/queue.repository.js';
+import { findExpiredLeases, type Outcome, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery } from './publish-attempt.js';
 
 export interface SchedulerOptions {
   workerId?: string;
-  /** Deliveries claimed per statement. 50 keeps one claim short while amortising its cost. */
+  /**
+   * Deliveries claimed per statement, and how many may wait for a free network slot (see
+   * capacity). 50 keeps one claim short while amortising its cost.
+   */
   batchSize?: number;
   /** SQLite runs one worker: at start, every delivery left `publishing` is an orphan of a crash. */
   recoverAllOrphansOnStart?: boolean;
 }
+
+/** A claimed delivery waiting for a network slot; `begin(false)` gives it back instead. */
+interface Queued {
+  delivery: DeliveryRecord;
+  startBy: number;
+  begin: (start: boolean) => void;
+}
+
+/** Attempts starting within this many ms of each other share one deadline (AttemptDeadline). */
+const SHARED_DEADLINE_MS = 50;
+
+/** Margin between the latest end of an attempt started from the local queue and its lease's end. */
+const LEASE_MARGIN_MS = 1000;
 
 /**
  * Claims due deliveries and publishes them, on time: a timer is armed for the next due moment
@@ -34,6 +50,9 @@ export class Scheduler {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Of those, the attempts talking to a network now: what workerConcurrency limits. */
   private publishing = 0;
+  /** Of those, claimed and waiting for a network slot, oldest due first. */
+  private readonly queued: Queued[] = [];
+  private deadline: AttemptDeadline | undefined;
   private readonly shutdown = new AbortController();
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -52,7 +71,12 @@ export class Scheduler {
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
     this.batchSize = options.batchSize ?? 50;
-    this.recorder = new OutcomeRecorder(ctx.store.db, ctx.store.dialect);
+    this.recorder = new OutcomeRecorder({
+      write: (entries) => recordOutcomes(ctx.store.db, ctx.store.dialect, entries),
+      moreComing: () => this.publishing > 0,
+      // A round of every slot: what a busy worker finishes within a few milliseconds.
+      minBatch: ctx.config.workerConcurrency,
+    });
     // The deadline of every claim with attempts still running listens for shutdown: many, on purpose.
     setMaxListeners(0, this.shutdown.signal);
   }
@@ -109,6 +133,8 @@ export class Scheduler {
     if (this.timer) this.ctx.clock.clearTimer(this.timer);
     if (this.sweepTimer) this.ctx.clock.clearTimer(this.sweepTimer);
     await this.loop?.catch(() => {});
+    // Not started: given back now, for another node to take at once rather than after the lease.
+    for (const waiting of this.queued.splice(0)) waiting.begin(false);
     const all = Promise.all(this.inFlight.values());
     let forced: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -133,13 +159,15 @@ export class Scheduler {
   private async runLoop(): Promise<void> {
     try {
       while (!this.stopping) {
-        const capacity = this.capacity();
-        if (capacity <= 0) return; // a finishing attempt pokes the loop again
-        const want = Math.min(this.batchSize, capacity);
+        // Whole batches only. Less room means every slot is busy with more waiting behind (or
+        // outcomes to write): a finishing attempt pokes the loop again once a batch fits
+        // (pokeIfRoom). Claiming the leftover room made ~40% more claims in the burst benchmark.
+        if (this.capacity() < this.batchSize) return;
+        const want = this.batchSize;
         const now = this.ctx.clock.now();
         const work = await claimWork(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, this.leaseMs(), want);
         this.dbBackoffMs = 0;
-        this.publishAll(work);
+        this.enqueue(work);
         if (work.deliveries.length < want) break;
       }
       if (!this.stopping) await this.armForNext();
@@ -152,40 +180,36 @@ export class Scheduler {
   }
 
   /**
-   * How many more deliveries to claim now. A delivery's network slot is free once its attempt is
-   * over, while its outcome is written in the next batch (OutcomeRecorder): holding the slot until
-   * then left it idle for a database round trip or two per delivery. Outcomes still to be written
-   * hold leases and memory, so at most another `workerConcurrency` of them: a slow database slows
-   * claiming rather than piling up work.
+   * How many more deliveries to claim now: enough for the free network slots plus a batch waiting
+   * behind them, so that a slot freed while a claim is on its way to the database is taken at once
+   * and claims stay full batches. Claiming only for the free slots left them idle for most of each
+   * claim's round trip when attempts are quick, and made claims of ~29 (burst benchmark: ~400
+   * claims per 10,000 deliveries, now ~207; PostgreSQL's CPU per delivery ~125 -> ~100 µs). A
+   * delivery's slot is free once its attempt is over, while its outcome is written in the next
+   * batch (OutcomeRecorder); outcomes still to be written hold leases and memory, so at most
+   * `workerConcurrency` of them: a slow database slows claiming rather than piling up work.
    */
   private capacity(): number {
     const concurrency = this.ctx.config.workerConcurrency;
-    return Math.min(concurrency - this.publishing, 2 * concurrency - this.inFlight.size);
+    const ahead = concurrency + this.batchSize;
+    return Math.min(ahead - this.publishing - this.queued.length, ahead + concurrency - this.inFlight.size);
   }
 
   /**
-   * Claims again once half a batch of room is free (or all is done), not after every single
-   * attempt: claiming one row at a time cost ~40% more CPU per delivery.
+   * Claims again once a whole batch of room is free (or all is done), not after every single
+   * attempt: claiming one row at a time cost ~40% more CPU per delivery. The batch waiting behind
+   * the slots keeps them busy meanwhile.
    */
   private pokeIfRoom(): void {
-    const halfBatch = Math.min(this.batchSize, this.ctx.config.workerConcurrency) / 2;
-    if (this.inFlight.size === 0 || this.capacity() >= halfBatch) this.poke();
+    if (this.inFlight.size === 0 || this.capacity() >= this.batchSize) this.poke();
   }
 
-  private publishAll({ deliveries, posts, accounts }: ClaimedWork): void {
+  private enqueue({ deliveries, posts, accounts }: ClaimedWork): void {
     if (deliveries.length === 0) return;
-    const deadline = new AttemptDeadline(this.ctx.config.publishTimeoutMs, this.shutdown.signal, deliveries.length);
+    const startBy = this.ctx.clock.now() + this.startWindowMs();
     for (const delivery of deliveries) {
-      if (delivery.attempts - delivery.budgetStart === 1) {
-        this.ctx.metrics.lateness.observe(Math.max(0, this.ctx.clock.now() - delivery.dueAt) / 1000);
-      }
-      this.publishing++;
-      const attemptOver = () => {
-        this.publishing--;
-        deadline.attemptOver();
-        this.pokeIfRoom();
-      };
-      const work = this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId), deadline.signal, attemptOver)
+      const work = new Promise<boolean>((begin) => this.queued.push({ delivery, startBy, begin }))
+        .then((start) => (start ? this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId)) : this.giveBack(delivery)))
         .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
         .finally(() => {
           this.inFlight.delete(delivery.id);
@@ -195,21 +219,62 @@ export class Scheduler {
       this.inFlight.set(delivery.id, work);
     }
     this.ctx.metrics.inFlight.set(this.inFlight.size);
+    this.startQueued();
   }
 
-  private async publishOne(
-    delivery: DeliveryRecord,
-    post: Parameters<typeof attemptDelivery>[2],
-    account: Parameters<typeof attemptDelivery>[3],
-    deadline: AbortSignal,
-    attemptOver: () => void,
-  ): Promise<void> {
+  /**
+   * Starts waiting deliveries while network slots are free. One that waited past its start-by
+   * moment is given back instead: started later, its attempt could outlive its lease, and another
+   * worker would take it while it is being published.
+   */
+  private startQueued(): void {
+    const concurrency = this.ctx.config.workerConcurrency;
+    const now = this.ctx.clock.now();
+    while (this.publishing < concurrency && this.queued.length > 0) {
+      const next = this.queued.shift()!;
+      if (now > next.startBy) {
+        next.begin(false);
+        continue;
+      }
+      const { delivery } = next;
+      if (delivery.attempts - delivery.budgetStart === 1) {
+        this.ctx.metrics.lateness.observe(Math.max(0, now - delivery.dueAt) / 1000);
+      }
+      this.publishing++;
+      next.begin(true);
+    }
+  }
+
+  /** Attempts starting within SHARED_DEADLINE_MS of each other share one deadline. */
+  private joinDeadline(): AttemptDeadline {
+    const current = this.deadline;
+    if (current && performance.now() - current.createdAt < SHARED_DEADLINE_MS && current.join()) return current;
+    this.deadline = new AttemptDeadline(this.ctx.config.publishTimeoutMs, this.shutdown.signal);
+    this.deadline.join();
+    return this.deadline;
+  }
+
+  /** A claimed delivery that will not be started here, waiting again for any worker. */
+  private async giveBack(delivery: DeliveryRecord): Promise<void> {
+    const now = this.ctx.clock.now();
+    const released = await this.persistently(`giving back delivery ${delivery.id}`, () => releaseUnstarted(this.ctx.store.db, this.workerId, delivery, now));
+    if (!released) return;
+    this.ctx.metrics.givenBack.inc();
+    this.ctx.logger.debug({ delivery: delivery.id }, 'gave back a delivery not started in time');
+    this.wake(now);
+  }
+
+  private async publishOne(delivery: DeliveryRecord, post: Parameters<typeof attemptDelivery>[2], account: Parameters<typeof attemptDelivery>[3]): Promise<void> {
     const startedAt = this.ctx.clock.now();
+    const deadline = this.joinDeadline();
     let result: Awaited<ReturnType<typeof attemptDelivery>>;
     try {
-      result = await attemptDelivery(this.ctx, delivery, post, account, deadline, this.shutdown.signal);
+      result = await attemptDelivery(this.ctx, delivery, post, account, deadline.signal, this.shutdown.signal);
     } finally {
-      attemptOver();
+      this.publishing--;
+      deadline.attemptOver();
+      this.startQueued();
+      this.pokeIfRoom();
     }
     const finishedAt = this.ctx.clock.now();
     const db = this.ctx.store.db;
@@ -336,5 +401,13 @@ export class Scheduler {
   private leaseMs(): number {
     const timeout = this.ctx.config.publishTimeoutMs;
     return timeout + Math.max(5000, timeout / 2);
+  }
+
+  /**
+   * How long after its claim a delivery may still start here: its attempt then ends, at the
+   * latest, LEASE_MARGIN_MS before its lease does (4 s with the default 30 s time limit).
+   */
+  private startWindowMs(): number {
+    return this.leaseMs() - this.ctx.config.publishTimeoutMs - LEASE_MARGIN_MS;
   }
 }

@@ -34,6 +34,11 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    givenBack: new Counter({
+      name: 'octopost_given_back_total',
+      help: 'Deliveries a worker claimed ahead of its free slots and gave back unstarted, as its slots stayed busy too long (or it was stopping): a sign that workerConcurrency is too low for how slow the networks answer.',
+      registers: [registry],
+    }),
   };
 }
 

@@ -157,3 +157,26 @@ export async function recordInterrupted(db: Db, dialect: Dialect, delivery: Deli
   const [kept] = await recordOutcomes(db, dialect, [{ delivery, outcome, attempt: { ...attempt, worker: delivery.lockedBy } }]);
   return kept ?? false;
 }
+
+/**
+ * Gives back a claimed delivery whose attempt never started (the worker claimed ahead of its free
+ * slots and they stayed busy too long, or it is shutting down): waiting again, as it was, its
+ * attempt uncounted, for any worker to claim. Only while this worker still holds it, in the same
+ * attempt. Waiting with no attempt made is `pending`; after one, `retrying`.
+ */
+export async function releaseUnstarted(db: Db, worker: string, delivery: DeliveryRecord, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({
+      status: sql`CASE WHEN attempts = 1 THEN 'pending' ELSE 'retrying' END`,
+      attempts: sql`attempts - 1`,
+      locked_by: null,
+      lease_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', delivery.id)
+    .where('locked_by', '=', worker)
+    .where('attempts', '=', delivery.attempts)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
