@@ -209,6 +209,30 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(givenBack).toBe(2);
   });
 
+  it('stopping, gives back at once what it claimed and had not started', async () => {
+    await t.close();
+    t = await createTestApp(dialect, { clock, worker: true, config: { workerConcurrency: 1 } });
+    const silent = await connect('/silent');
+    const later = [await connect('/b'), await connect('/c')];
+    receiver.script('/silent', ['hang']);
+    await t.request('POST', '/v1/posts', { content: 'first', accounts: [silent], scheduled_for: at(MINUTE) });
+    clock.advance(MINUTE);
+    await receiver.waitFor(1, '/silent');
+    const second = await t.request('POST', '/v1/posts', { content: 'second', accounts: later });
+    await t.request('POST', `/v1/posts/${second.json.id}/publish`, {});
+    const states = async () => (await t.app.ctx.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('post_id', '=', second.json.id).execute()).map((d) => `${d.status}/${d.attempts}`);
+    for (let i = 0; i < 100 && (await states()).join() !== 'publishing/1,publishing/1'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await states()).toEqual(['publishing/1', 'publishing/1']);
+
+    const stopped = t.app.scheduler!.stop(10_000); // the silent attempt still runs to its 2 s limit
+    for (let i = 0; i < 100 && (await states()).join() !== 'pending/0,pending/0'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await states()).toEqual(['pending/0', 'pending/0']); // waiting for any worker, no attempt counted
+    expect(receiver.requests).toHaveLength(1);
+    await stopped;
+    expect(receiver.requests).toHaveLength(1);
+    expect((await t.app.ctx.metrics.givenBack.get()).values[0]!.value).toBe(2);
+  });
+
   it('ends an attempt without an answer at the time limit, while the others claimed with it go on', async () => {
     const silent = await connect('/silent');
     const prompt = await connect('/prompt');
