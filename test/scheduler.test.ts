@@ -176,26 +176,39 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(new Set(used)).toEqual(new Set([new Date(clock.now()).toISOString()]));
   });
 
-  it('claims ahead of its free slots, and gives back unstarted what could not start in time', async () => {
+  const deliveryStates = async (postId: string) =>
+    (await t.app.ctx.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('post_id', '=', postId).orderBy('id').execute()).map(
+      (d) => `${d.status}/${d.attempts}`,
+    );
+  const untilStates = async (postId: string, expected: string[]) => {
+    for (let i = 0; i < 100 && (await deliveryStates(postId)).join() !== expected.join(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await deliveryStates(postId)).toEqual(expected);
+  };
+
+  /**
+   * One slot, held by an attempt that gets no answer (until its 2 s limit); then a post to two
+   * accounts published now: both claimed, waiting behind it.
+   */
+  const oneSlotHeldTwoWaiting = async () => {
     await t.close();
     t = await createTestApp(dialect, { clock, worker: true, config: { workerConcurrency: 1 } });
     const silent = await connect('/silent');
     const later = [await connect('/b'), await connect('/c')];
     receiver.script('/silent', ['hang']);
-    const states = async (postId: string) =>
-      (await t.app.ctx.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('post_id', '=', postId).orderBy('id').execute()).map(
-        (d) => `${d.status}/${d.attempts}`,
-      );
     const first = await t.request('POST', '/v1/posts', { content: 'first', accounts: [silent], scheduled_for: at(MINUTE) });
     clock.advance(MINUTE);
     await receiver.waitFor(1, '/silent');
-    // Published now, while the silent attempt holds the one slot: claimed, waiting behind it.
     const second = await t.request('POST', '/v1/posts', { content: 'second', accounts: later });
     expect((await t.request('POST', `/v1/posts/${second.json.id}/publish`, {})).status).toBe(202);
-    for (let i = 0; i < 100 && (await states(second.json.id)).join() !== 'publishing/1,publishing/1'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await states(second.json.id)).toEqual(['publishing/1', 'publishing/1']);
+    await untilStates(second.json.id, ['publishing/1', 'publishing/1']);
+    return { first: first.json.id as string, second: second.json.id as string };
+  };
+  const givenBack = async () => (await t.app.ctx.metrics.givenBack.get()).values[0]!.value;
+
+  it('claims ahead of its free slots, and gives back unstarted what could not start in time', async () => {
+    const { first, second } = await oneSlotHeldTwoWaiting();
     await new Promise((r) => setTimeout(r, 200));
-    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(1); // the one slot is the limit
 
     // The silent attempt runs into its 2 s limit only after the others' start-by moment (lease 7 s:
     // 2 s limit + 5 s, less the limit and a 1 s margin = 4 s): given back, claimed again, published.
@@ -203,34 +216,19 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     await t.app.scheduler!.drain();
     expect(receiver.on('/b')).toHaveLength(1);
     expect(receiver.on('/c')).toHaveLength(1);
-    expect(await states(second.json.id)).toEqual(['published/1', 'published/1']); // the given-back claim is not an attempt
-    expect(await states(first.json.id)).toEqual(['retrying/1']);
-    const givenBack = (await t.app.ctx.metrics.givenBack.get()).values[0]!.value;
-    expect(givenBack).toBe(2);
+    expect(await deliveryStates(second)).toEqual(['published/1', 'published/1']); // the given-back claim is not an attempt
+    expect(await deliveryStates(first)).toEqual(['retrying/1']);
+    expect(await givenBack()).toBe(2);
   });
 
   it('stopping, gives back at once what it claimed and had not started', async () => {
-    await t.close();
-    t = await createTestApp(dialect, { clock, worker: true, config: { workerConcurrency: 1 } });
-    const silent = await connect('/silent');
-    const later = [await connect('/b'), await connect('/c')];
-    receiver.script('/silent', ['hang']);
-    await t.request('POST', '/v1/posts', { content: 'first', accounts: [silent], scheduled_for: at(MINUTE) });
-    clock.advance(MINUTE);
-    await receiver.waitFor(1, '/silent');
-    const second = await t.request('POST', '/v1/posts', { content: 'second', accounts: later });
-    await t.request('POST', `/v1/posts/${second.json.id}/publish`, {});
-    const states = async () => (await t.app.ctx.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('post_id', '=', second.json.id).execute()).map((d) => `${d.status}/${d.attempts}`);
-    for (let i = 0; i < 100 && (await states()).join() !== 'publishing/1,publishing/1'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await states()).toEqual(['publishing/1', 'publishing/1']);
-
+    const { second } = await oneSlotHeldTwoWaiting();
     const stopped = t.app.scheduler!.stop(10_000); // the silent attempt still runs to its 2 s limit
-    for (let i = 0; i < 100 && (await states()).join() !== 'pending/0,pending/0'; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(await states()).toEqual(['pending/0', 'pending/0']); // waiting for any worker, no attempt counted
+    await untilStates(second, ['pending/0', 'pending/0']); // waiting for any worker, no attempt counted
     expect(receiver.requests).toHaveLength(1);
     await stopped;
     expect(receiver.requests).toHaveLength(1);
-    expect((await t.app.ctx.metrics.givenBack.get()).values[0]!.value).toBe(2);
+    expect(await givenBack()).toBe(2);
   });
 
   it('ends an attempt without an answer at the time limit, while the others claimed with it go on', async () => {
