@@ -405,7 +405,8 @@ export class Scheduler {
 
   /**
    * How long after its claim a delivery may still start here: its attempt then ends, at the
-   * latest, LEASE_MARGIN_MS before its lease does (4 s with the default 30 s time limit).
+   * latest, LEASE_MARGIN_MS before its lease does: max(5 s, half the time limit) less 1 s (14 s with
+   * the default 30 s limit, 4 s with limits up to 10 s).
    */
   private startWindowMs(): number {
     return this.leaseMs() - this.ctx.config.publishTimeoutMs - LEASE_MARGIN_MS;
