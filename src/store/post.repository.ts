@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
+import { type Compilable, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PostStatus } from '../core/statuses.js';
 import { selectValues } from './array-rows.js';
 import type { Dialect } from './database.js';
@@ -148,7 +148,7 @@ export interface PostQuery {
 
 /**
  * A page of posts, newest (highest id) first. With a time window (`from` and `to`: the calendar,
- * the queue) the posts in the window are found first through posts_user_time_idx, and only then
+ * the queue) the posts in the window are found first through posts_user_time_id_idx, and only then
  * ordered by id: left to itself, PostgreSQL walks the id index backwards from the newest post and
  * filters by time (it assumes the window's posts are spread evenly over the ids), which for a
  * month a year back read ~60,000 rows to return 500. Without a window, the id index is the right
@@ -159,7 +159,8 @@ export interface PostQuery {
  *   and their rows looked up again.
  * - SQLite: the window's ids first (a MATERIALIZED CTE, SQLite 3.35+), then the page's rows by
  *   id. Sorting whole rows in SQLite's temporary b-tree was slower there (~11-16 ms against
- *   ~7-13 ms).
+ *   ~7-13 ms). The window's index holds the id (migration 0008), so the ids come from the index
+ *   alone, without reading the window's rows.
  *
  * The posts come without their status: the reader loads their deliveries anyway and derives it
  * from them (one subquery per post here was ~10-20% of a 500-post page's time). Filtering by
@@ -171,6 +172,16 @@ export interface PostQuery {
  * (a prefix, then digits and lowercase letters) every usual collation gives the same order.
  */
 export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise<PostFields[]> {
+  const rows = (await selectValues(db, postsPageQuery(db, dialect, q))).map(postFromValues); // a page: as arrays (array-rows.ts)
+  const accounts = await accountIdsByPost(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toFields(r, accounts.get(r.id) ?? []));
+}
+
+/** The statement behind listPosts: the columns of POST_COLUMNS, in that order. */
+export function postsPageQuery(db: Db, dialect: Dialect, q: PostQuery): Compilable {
   const inWindow = q.from !== undefined && q.to !== undefined;
   const bytewise = (id: 'posts.id' | 'w.id') => (inWindow && dialect === 'postgres' ? sql`${sql.ref(id)} COLLATE "C"` : sql.ref(id));
   const filters = (eb: ExpressionBuilder<Database, 'posts'>) => {
@@ -194,7 +205,7 @@ export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise
     return eb.and(conditions);
   };
   const window = () => db.selectFrom('posts').where(filters);
-  const query = !inWindow
+  return !inWindow
     ? db.selectFrom('posts').select(POST_COLUMNS).where(filters).orderBy('posts.id', 'desc').limit(q.limit)
     : dialect === 'postgres'
       ? db
@@ -211,12 +222,6 @@ export async function listPosts(db: Db, dialect: Dialect, q: PostQuery): Promise
           .select(POST_COLUMNS.map((c) => `posts.${c}` as const))
           .where((eb) => eb('posts.id', 'in', eb.selectFrom('in_window').select('in_window.id').orderBy('in_window.id', 'desc').limit(q.limit)))
           .orderBy('posts.id', 'desc');
-  const rows = (await selectValues(db, query)).map(postFromValues); // a page: as arrays (array-rows.ts)
-  const accounts = await accountIdsByPost(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map((r) => toFields(r, accounts.get(r.id) ?? []));
 }
 
 /** Every column of posts, in the order postFromValues takes them. */

@@ -6,6 +6,7 @@ import * as m0004 from './0004-networks.js';
 import * as m0005 from './0005-claim-function.js';
 import * as m0006 from './0006-lighter-attempts.js';
 import * as m0007 from './0007-claim-generic-plan.js';
+import * as m0008 from './0008-covering-window-index.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-claim-function': m0005,
   '0006-lighter-attempts': m0006,
   '0007-claim-generic-plan': m0007,
+  '0008-covering-window-index': m0008,
 };
