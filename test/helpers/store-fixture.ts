@@ -17,8 +17,7 @@ export async function storeWithAccounts(dialect: DialectName, accountIds: string
   const database = await createTestDatabase(dialect);
   const store = openStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
   if (migrateTo) {
-    const { error } = await new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } }).migrateTo(migrateTo);
-    if (error) throw error;
+    await migrateStoreTo(store, migrateTo);
   } else {
     await migrateToLatest(store);
   }
@@ -36,4 +35,10 @@ export async function storeWithAccounts(dialect: DialectName, accountIds: string
       await database.drop();
     },
   };
+}
+
+/** Migrates the store up or down to the migration `name` (down runs each later one's `down`). */
+export async function migrateStoreTo(store: Store, name: string): Promise<void> {
+  const { error } = await new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } }).migrateTo(name);
+  if (error) throw error;
 }
