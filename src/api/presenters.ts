@@ -1,5 +1,5 @@
 import type { PlatformRegistry } from '../platforms/registry.js';
-import { rulesOf } from '../platforms/platform.js';
+import { deduplicatesOf, rulesOf } from '../platforms/platform.js';
 import { toIso } from '../core/time.js';
 import type { AccountRecord } from '../store/account.repository.js';
 import type { DeliveryRecord } from '../store/delivery.repository.js';
@@ -91,6 +91,7 @@ export function presentAccount(a: AccountRecord, platforms: PlatformRegistry) {
       counting: rules.counting ?? 'graphemes',
       url_length: rules.urlLength ?? null,
     },
+    deduplicates: adapter ? deduplicatesOf(adapter, a.meta) : false,
     connected_at: toIso(a.connectedAt)!,
     last_used_at: toIso(a.lastUsedAt),
   };

@@ -113,6 +113,8 @@ export interface PlatformAdapter<Input = unknown> {
    * an ambiguous attempt makes the delivery `unknown` and a person decides.
    */
   readonly deduplicates: boolean;
+  /** The same for one account, when it depends on the account (a webhook's receiver may not drop repeats). */
+  deduplicatesFor?(meta: AccountMeta): boolean;
   /** Body of `POST /v1/accounts` for this platform (besides `platform`); absent: browser (OAuth) only. */
   readonly connectSchema?: z.ZodType<Input>;
   connect?(input: Input, ctx: ConnectContext): Promise<ConnectedAccount>;
@@ -126,4 +128,9 @@ export interface PlatformAdapter<Input = unknown> {
 
 export function rulesOf(adapter: PlatformAdapter<any>, meta: AccountMeta): PlatformRules {
   return adapter.rulesFor ? adapter.rulesFor(meta) : adapter.rules;
+}
+
+/** Whether an attempt of this account whose outcome is unknown may be repeated (see `deduplicates`). */
+export function deduplicatesOf(adapter: PlatformAdapter<any>, meta: AccountMeta): boolean {
+  return adapter.deduplicatesFor ? adapter.deduplicatesFor(meta) : adapter.deduplicates;
 }

@@ -10,6 +10,13 @@ const connectSchema = z.strictObject({
   url: z.string().max(2000).describe('http(s) URL that receives the signed POST'),
   secret: z.string().min(8).max(500).describe('shared secret for the X-Octopost-Signature HMAC'),
   display_name: z.string().min(1).max(100).optional(),
+  deduplicates: z
+    .boolean()
+    .optional()
+    .describe(
+      'Whether the receiver drops a request whose Idempotency-Key it has seen (default true). false: an attempt whose outcome is unknown ' +
+        '(no answer in time, a worker that died mid-request) is never repeated; the delivery becomes `unknown` for a person to check.',
+    ),
 });
 
 type WebhookInput = z.infer<typeof connectSchema>;
@@ -17,12 +24,15 @@ type WebhookInput = z.infer<typeof connectSchema>;
 /**
  * Webhook: POSTs the post as JSON to the account's URL (shared/api.md, "The webhook platform").
  * Every attempt of a delivery carries the same Idempotency-Key, so a receiver can drop repeats:
- * that is what makes an ambiguous attempt safe to repeat (`deduplicates: true`).
+ * that is what makes an ambiguous attempt safe to repeat (`deduplicates: true`). Not every
+ * receiver does (a no-code automation hook, a chat webhook): connected with `deduplicates: false`,
+ * the account's ambiguous attempts are never repeated and end `unknown` instead.
  */
 export const webhookPlatform: PlatformAdapter<WebhookInput> = {
   name: 'webhook',
   rules: { maxLength: 100_000, maxImages: 20, supportsSegments: true },
   deduplicates: true,
+  deduplicatesFor: (meta) => meta.deduplicates !== false,
   connectSchema,
 
   async connect(input, ctx) {
@@ -34,6 +44,7 @@ export const webhookPlatform: PlatformAdapter<WebhookInput> = {
       displayName: input.display_name ?? url.host,
       avatarUrl: null,
       credentials: { url: url.href, secret: input.secret },
+      meta: input.deduplicates === false ? { deduplicates: false } : {},
     };
   },
 

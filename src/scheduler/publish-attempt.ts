@@ -1,4 +1,5 @@
 import { decideNextStep, type PublishError, type PublishOutcome } from '../core/retry-policy.js';
+import { deduplicatesOf } from '../platforms/platform.js';
 import { toIso } from '../core/time.js';
 import type { AccountRecord } from '../store/account.repository.js';
 import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository.js';
@@ -79,7 +80,7 @@ export async function attemptDelivery(
     outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
   }
 
-  const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, adapter.deduplicates);
+  const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
   const wire = outcome.kind;
   if (step.next === 'published' && outcome.kind === 'published') {
     return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl, detail } };

@@ -5,7 +5,8 @@ import { newId } from '../core/ids.js';
 import type { TimerHandle } from '../core/time.js';
 import { decideNextStep } from '../core/retry-policy.js';
 import type { AppContext } from '../services/context.js';
-import { deactivateAccount } from '../store/account.repository.js';
+import { deduplicatesOf } from '../platforms/platform.js';
+import { deactivateAccount, findAccountsByIds } from '../store/account.repository.js';
 import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
@@ -305,13 +306,17 @@ export class Scheduler {
 
   /**
    * Takes back deliveries whose worker stopped mid-attempt. Their outcome is unknown: repeated
-   * at once where the platform deduplicates (within the retry budget), `unknown` elsewhere.
+   * at once where the account deduplicates (deduplicatesOf; within the retry budget), `unknown`
+   * elsewhere.
    */
   private async recoverLeases(allOrphans: boolean): Promise<void> {
     const now = this.ctx.clock.now();
     const expired = await findExpiredLeases(this.ctx.store.db, now, allOrphans, 1000);
+    if (expired.length === 0) return;
+    const accounts = await findAccountsByIds(this.ctx.store.db, [...new Set(expired.map((d) => d.accountId))]);
     for (const delivery of expired) {
       const adapter = this.ctx.platforms.get(delivery.platform);
+      const account = accounts.get(delivery.accountId);
       const error = {
         code: 'interrupted',
         message: 'The worker publishing this stopped mid-attempt (crash or shutdown); the post may or may not have gone out.',
@@ -321,7 +326,7 @@ export class Scheduler {
         { kind: 'ambiguous', error },
         delivery.attempts - delivery.budgetStart,
         this.ctx.config.retryDelaysMs.map(() => 0),
-        adapter?.deduplicates ?? false,
+        adapter ? deduplicatesOf(adapter, account?.meta ?? {}) : false,
       );
       const outcome: Outcome =
         step.next === 'retry'

@@ -7,7 +7,7 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const MINUTE = 60_000;
 const SECRET = 'correct-horse-battery-staple';
-const ACCOUNT_FIELDS = ['avatar_url', 'connected_at', 'display_name', 'id', 'inactive_reason', 'is_active', 'last_used_at', 'platform', 'platform_user_id', 'rules', 'token_expires_at', 'username'];
+const ACCOUNT_FIELDS = ['avatar_url', 'connected_at', 'deduplicates', 'display_name', 'id', 'inactive_reason', 'is_active', 'last_used_at', 'platform', 'platform_user_id', 'rules', 'token_expires_at', 'username'];
 
 describe.each(await dialects())('accounts API on %s', (dialect) => {
   let t: TestApp;
@@ -41,6 +41,7 @@ describe.each(await dialects())('accounts API on %s', (dialect) => {
       platform: 'webhook',
       display_name: 'My receiver',
       is_active: true,
+      deduplicates: true,
       avatar_url: null,
       connected_at: at(0),
       last_used_at: null,
@@ -87,6 +88,7 @@ describe.each(await dialects())('accounts API on %s', (dialect) => {
       [{ platform: 'webhook', url: receiver.url('/short'), secret: 'short12' }, [422], 'secret'],
       [{ platform: 'webhook', url: receiver.url('/nosecret') }, [400, 422], 'secret'],
       [{ platform: 'webhook', url: receiver.url('/x'), secret: SECRET, display_name: '' }, [422], 'display_name'],
+      [{ platform: 'webhook', url: receiver.url('/x'), secret: SECRET, deduplicates: 'no' }, [400], 'deduplicates'],
       [{ platform: 'myspace', url: receiver.url('/x'), secret: SECRET }, [422], 'platform'],
       [{ url: receiver.url('/x'), secret: SECRET }, [400, 422], 'platform'],
     ];
@@ -141,7 +143,11 @@ describe.each(await dialects())('accounts API on %s', (dialect) => {
     const id = await connect('/re', 'first-secret');
     const again = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed' });
     expect(again.status).toBe(200);
-    expect(again.json).toMatchObject({ id, display_name: 'renamed', is_active: true });
+    expect(again.json).toMatchObject({ id, display_name: 'renamed', is_active: true, deduplicates: true });
+    // Reconnecting also says again whether the receiver drops repeats; leaving it out means it does.
+    const noDedup = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed', deduplicates: false });
+    expect(noDedup.json).toMatchObject({ id, deduplicates: false });
+    expect((await t.request('GET', `/v1/accounts/${id}`)).json.deduplicates).toBe(false);
     expect((await t.request('GET', '/v1/accounts')).json.accounts).toHaveLength(1);
 
     // The same URL spelled differently (scheme and host case) is the same receiver.

@@ -1,6 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PlatformRegistry } from '../../src/platforms/registry.js';
-import { webhookPlatform } from '../../src/platforms/webhook.platform.js';
 import { claimDue } from '../../src/store/queue.repository.js';
 import { dialects } from '../helpers/databases.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -9,9 +7,10 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * The rule for an attempt whose outcome nobody knows (timeout after sending, a worker that died):
- * repeat it only where the platform makes a repeat safe. `nodedup` is the webhook adapter
- * claiming it cannot deduplicate, like a network without idempotency keys: there the delivery
- * becomes `unknown`, is never repeated by itself, and Retry lets the user repeat it by hand.
+ * repeat it only where the account makes a repeat safe. `/nd` is a webhook connected with
+ * `"deduplicates": false` (its receiver does not drop repeats), like a network without idempotency
+ * keys: there the delivery becomes `unknown`, is never repeated by itself, and Retry lets the user
+ * repeat it by hand. `/wh` is a webhook connected as usual.
  * In-process (the same code as the server), with a fake clock so minutes pass at once.
  */
 const MINUTE = 60_000;
@@ -25,11 +24,8 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
   beforeEach(async () => {
     clock = new FakeClock();
     receiver = await new Receiver().start();
-    const platforms = new PlatformRegistry();
-    platforms.register({ ...webhookPlatform, name: 'nodedup', deduplicates: false });
     t = await createTestApp(dialect, {
       clock,
-      platforms,
       worker: true,
       // Retries after 1, 5, 15 s; an attempt times out after 300 ms of real time; sweep every 5 s.
       config: { publishTimeoutMs: 300, sweepIntervalMs: 5000, retryDelaysMs: [1000, 5000, 15000] },
@@ -40,9 +36,10 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     await receiver?.stop();
   });
 
-  const connect = async (platform: 'webhook' | 'nodedup', path: string) => {
-    const res = await t.request('POST', '/v1/accounts', { platform, url: receiver.url(path), secret: 'a-shared-secret' });
+  const connect = async (deduplicates: boolean, path: string) => {
+    const res = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url(path), secret: 'a-shared-secret', ...(!deduplicates && { deduplicates }) });
     expect(res.status, JSON.stringify(res.json)).toBe(201);
+    expect(res.json.deduplicates).toBe(deduplicates);
     return res.json.id as string;
   };
   const at = (ms: number) => new Date(clock.now() + ms).toISOString();
@@ -68,8 +65,8 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     throw new Error(`${what}: not reached after ${(maxSteps * stepMs) / 1000} s of fake time`);
   };
 
-  it('a timed-out attempt on a platform that cannot deduplicate becomes unknown, is not retried, and Retry repeats it by hand', async () => {
-    const acc = await connect('nodedup', '/nd');
+  it('a timed-out attempt on an account that cannot deduplicate becomes unknown, is not retried, and Retry repeats it by hand', async () => {
+    const acc = await connect(false, '/nd');
     receiver.script('/nd', ['hang']);
     const created = await createPost([acc]);
     const deliveryId = created.deliveries[0].id as string;
@@ -80,7 +77,7 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     expect(p.deliveries[0]).toMatchObject({ status: 'unknown', attempts: 1, next_attempt_at: null, last_error: { code: 'timeout', permanent: false } });
     expect(p.deliveries[0].last_error.message).toMatch(/no safe way to repeat it/);
     expect(p.deliveries[0].history).toMatchObject([{ attempt: 1, outcome: 'ambiguous', error: { code: 'timeout' } }]);
-    expect(p.platform_results.nodedup).toMatchObject({ success: false });
+    expect(p.platform_results.webhook).toMatchObject({ success: false });
 
     await tick(60 * MINUTE); // well past every retry delay
     expect(receiver.on('/nd')).toHaveLength(1);
@@ -98,9 +95,9 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     expect((await t.request('POST', `/v1/posts/${created.id}/retry`, {})).status).toBe(409);
   });
 
-  it('the same timeout on the webhook (which deduplicates) is retried by itself; the post ends partially failed', async () => {
-    const wh = await connect('webhook', '/wh');
-    const nd = await connect('nodedup', '/nd');
+  it('the same timeout on a webhook that deduplicates is retried by itself; the post ends partially failed', async () => {
+    const wh = await connect(true, '/wh');
+    const nd = await connect(false, '/nd');
     receiver.script('/wh', ['hang']);
     receiver.script('/nd', ['hang']);
     const created = await createPost([wh, nd]);
@@ -123,9 +120,9 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     expect(receiver.on('/nd')).toHaveLength(1);
   });
 
-  it('a lease expiring on a worker that died: the webhook is repeated with the same key, nodedup becomes unknown', async () => {
-    const wh = await connect('webhook', '/wh');
-    const nd = await connect('nodedup', '/nd');
+  it('a lease expiring on a worker that died: the deduplicating webhook is repeated with the same key, the other becomes unknown', async () => {
+    const wh = await connect(true, '/wh');
+    const nd = await connect(false, '/nd');
     const created = await createPost([wh, nd]);
     const byAccount = (post: any, id: string) => post.deliveries.find((d: any) => d.account_id === id);
 
@@ -161,7 +158,7 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
 
     const ndDelivery = byAccount(p, nd);
     expect(ndDelivery).toMatchObject({ status: 'unknown', attempts: 1, next_attempt_at: null, last_error: { code: 'interrupted', permanent: false } });
-    expect(ndDelivery.last_error.message).toMatch(/nodedup offers no safe way to repeat it/);
+    expect(ndDelivery.last_error.message).toMatch(/webhook offers no safe way to repeat it/);
     expect(ndDelivery.history).toMatchObject([{ attempt: 1, outcome: 'interrupted' }]);
 
     await tick(60 * MINUTE);

@@ -225,9 +225,14 @@ describe.skipIf(!chromiumAvailable())('web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Reconnect Locked site' }).waitFor();
     await page.getByLabel('Webhook URL').fill(receiver.url('/locked'));
     await page.getByLabel('Secret').fill('new-secret-1');
+    // This receiver turns out not to drop repeated Idempotency-Keys: say so while reconnecting.
+    const dropsRepeats = page.getByRole('checkbox', { name: 'The receiver drops repeats (same Idempotency-Key)' });
+    expect(await dropsRepeats.isChecked()).toBe(true);
+    await dropsRepeats.uncheck();
     await page.getByRole('button', { name: 'Reconnect', exact: true }).last().click();
     await card.getByText('✓ Active').waitFor();
-    expect((await api(page, 'GET', `/v1/accounts/${account.json.id}`)).json.is_active).toBe(true);
+    await card.getByText('The receiver does not drop repeats').waitFor();
+    expect((await api(page, 'GET', `/v1/accounts/${account.json.id}`)).json).toMatchObject({ is_active: true, deduplicates: false });
   });
 
   it('saves a draft, lists it beside the calendar, and schedules it by dragging it onto a time', { timeout: 60_000 }, async () => {

@@ -20,6 +20,12 @@ const AccountWire = z
     rules: z
       .object({ max_length: z.number().int(), max_images: z.number().int(), supports_segments: z.boolean(), counting: z.enum(['graphemes', 'x-weighted']), url_length: z.number().int().nullable() })
       .describe("This account's content limits (a Mastodon instance sets its own)"),
+    deduplicates: z
+      .boolean()
+      .describe(
+        'true: an attempt whose outcome is unknown (no answer in time, a worker that died mid-request) is repeated, since the network drops repeats ' +
+          '(same Idempotency-Key, record key or look-up); false: the delivery becomes `unknown` and a person decides (X, Threads, LinkedIn, a webhook connected with "deduplicates": false)',
+      ),
     connected_at: IsoTime,
     last_used_at: IsoTime.nullable(),
   })
@@ -28,7 +34,8 @@ const AccountWire = z
 const ConnectBody = z
   .looseObject({ platform: z.string().max(50).describe('webhook, bluesky or mastodon; the other fields depend on the platform') })
   .describe(
-    'webhook: {"platform":"webhook","url":"https://...","secret":"at least 8 characters","display_name":"..."}; ' +
+    'webhook: {"platform":"webhook","url":"https://...","secret":"at least 8 characters","display_name":"...","deduplicates":true} ' +
+      '(deduplicates, default true: false when the receiver does not drop a repeated Idempotency-Key; its unclear attempts are then never repeated); ' +
       'bluesky: {"platform":"bluesky","identifier":"alice.bsky.social","app_password":"xxxx-xxxx-xxxx-xxxx","service":"https://... (optional, a self-hosted PDS)"}; ' +
       'mastodon: {"platform":"mastodon","instance":"https://mastodon.social","access_token":"..."}. ' +
       'X, LinkedIn and Threads connect in the browser: GET /v1/accounts/connect/{platform}.',

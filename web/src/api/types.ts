@@ -78,6 +78,8 @@ export interface Account {
   token_expires_at?: string | null;
   /** This account's limits (a Mastodon instance sets its own). */
   rules?: AccountRules;
+  /** true: an attempt whose outcome is unknown is repeated (the network drops repeats); false: it waits for a person as `unknown`. */
+  deduplicates?: boolean;
   connected_at: string;
   last_used_at: string | null;
 }

@@ -218,6 +218,9 @@ function AccountCard(props: {
         <span className={a.is_active ? 'badge badge-published' : 'badge badge-failed'}>{a.is_active ? '✓ Active' : '! Needs reconnecting'}</span>
       </div>
       <p className="muted small">Connected {formatWhen(a.connected_at, props.zone)}</p>
+      {a.platform === 'webhook' && a.deduplicates === false && (
+        <p className="muted small">The receiver does not drop repeats: a post whose attempt got no answer is not sent again by itself.</p>
+      )}
       {!a.is_active && (
         <p className="note note-warn break">
           <strong>Why: </strong>
@@ -499,15 +502,17 @@ function ConnectWebhookForm({ reconnect, onDone }: { reconnect: Account | null; 
   const [name, setName] = useState(reconnect?.display_name ?? '');
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState('');
+  const [deduplicates, setDeduplicates] = useState(reconnect?.deduplicates ?? true);
   const connect = useConnect(() => {
     setName('');
     setUrl('');
     setSecret('');
+    setDeduplicates(true);
     onDone();
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    connect.mutate({ platform: 'webhook', url: url.trim(), secret, ...(name.trim() && { display_name: name.trim() }) });
+    connect.mutate({ platform: 'webhook', url: url.trim(), secret, deduplicates, ...(name.trim() && { display_name: name.trim() }) });
   };
   return (
     <form className="panel stack tight connect-panel" onSubmit={submit} aria-labelledby="webhook-title">
@@ -549,6 +554,16 @@ function ConnectWebhookForm({ reconnect, onDone }: { reconnect: Account | null; 
         value={secret}
         onValue={setSecret}
       />
+      <div className="field">
+        <label className="check">
+          <input type="checkbox" name="deduplicates" checked={deduplicates} onChange={(e) => setDeduplicates(e.target.checked)} aria-describedby="wh-dedup-hint" />
+          <span>The receiver drops repeats (same Idempotency-Key)</span>
+        </label>
+        <small id="wh-dedup-hint" className="muted">
+          When an attempt gets no answer, Octopost sends it again only if the receiver ignores a key it has seen. Untick this for a receiver that
+          does not: such a post is never sent twice, and waits for you as “unknown” instead.
+        </small>
+      </div>
       <ErrorNote error={connect.error} title="Not connected:" />
       <div>
         <button type="submit" className="button primary" disabled={connect.isPending}>
