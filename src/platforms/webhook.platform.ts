@@ -14,8 +14,8 @@ const connectSchema = z.strictObject({
     .boolean()
     .optional()
     .describe(
-      'Whether the receiver drops a request whose Idempotency-Key it has seen (default true). false: an attempt whose outcome is unknown ' +
-        '(no answer in time, a worker that died mid-request) is never repeated; the delivery becomes `unknown` for a person to check.',
+      'Whether the receiver drops a request whose Idempotency-Key it has seen (default true; left out on a reconnect, unchanged). false: an ' +
+        'attempt whose outcome is unknown (no answer in time, a worker that died mid-request) is never repeated; the delivery becomes `unknown` for a person to check.',
     ),
 });
 
@@ -44,7 +44,8 @@ export const webhookPlatform: PlatformAdapter<WebhookInput> = {
       displayName: input.display_name ?? url.host,
       avatarUrl: null,
       credentials: { url: url.href, secret: input.secret },
-      meta: input.deduplicates === false ? { deduplicates: false } : {},
+      // Left out on a reconnect, the account keeps what it was told before (AccountService.store).
+      ...(input.deduplicates !== undefined && { meta: { deduplicates: input.deduplicates } }),
     };
   },
 

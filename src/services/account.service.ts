@@ -53,10 +53,14 @@ export class AccountService {
   /**
    * Stores a connected account (from a connect body or an OAuth callback). Connecting the same
    * platform identity again updates it in place and reactivates it, so a "reconnect" keeps the
-   * account's id and the posts that name it.
+   * account's id and the posts that name it. An adapter that returns no meta leaves the account's
+   * as it was (a webhook reconnected without `deduplicates`).
    */
   async store(userId: string, adapter: PlatformAdapter<any>, connected: ConnectedAccount): Promise<{ account: AccountRecord; created: boolean }> {
     const now = this.ctx.clock.now();
+    const existing = (await listAccounts(this.ctx.store.db, userId)).find(
+      (a) => a.platform === adapter.name && a.platformUserId === connected.platformUserId,
+    );
     const sealed = this.ctx.secrets.seal(connected.credentials);
     const expiresAt = onAppClock(connected.expiresAt, now);
     const fields = {
@@ -64,13 +68,10 @@ export class AccountService {
       username: connected.username,
       displayName: connected.displayName,
       avatarUrl: connected.avatarUrl,
-      meta: connected.meta ?? {},
+      meta: connected.meta ?? existing?.meta ?? {},
       tokenExpiresAt: expiresAt,
       refreshAt: refreshTime(adapter, expiresAt),
     };
-    const existing = (await listAccounts(this.ctx.store.db, userId)).find(
-      (a) => a.platform === adapter.name && a.platformUserId === connected.platformUserId,
-    );
     if (existing) {
       await refreshAccountConnection(this.ctx.store.db, existing.id, fields);
       return { account: await this.get(userId, existing.id), created: false };

@@ -144,10 +144,14 @@ describe.each(await dialects())('accounts API on %s', (dialect) => {
     const again = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed' });
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ id, display_name: 'renamed', is_active: true, deduplicates: true });
-    // Reconnecting also says again whether the receiver drops repeats; leaving it out means it does.
+    // Whether the receiver drops repeats changes only when a reconnect says so: left out, it stays.
     const noDedup = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed', deduplicates: false });
     expect(noDedup.json).toMatchObject({ id, deduplicates: false });
+    const kept = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed' });
+    expect(kept.json).toMatchObject({ id, deduplicates: false });
     expect((await t.request('GET', `/v1/accounts/${id}`)).json.deduplicates).toBe(false);
+    const told = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/re'), secret: 'second-secret', display_name: 'renamed', deduplicates: true });
+    expect(told.json).toMatchObject({ id, deduplicates: true });
     expect((await t.request('GET', '/v1/accounts')).json.accounts).toHaveLength(1);
 
     // The same URL spelled differently (scheme and host case) is the same receiver.

@@ -35,7 +35,8 @@ const ConnectBody = z
   .looseObject({ platform: z.string().max(50).describe('webhook, bluesky or mastodon; the other fields depend on the platform') })
   .describe(
     'webhook: {"platform":"webhook","url":"https://...","secret":"at least 8 characters","display_name":"...","deduplicates":true} ' +
-      '(deduplicates, default true: false when the receiver does not drop a repeated Idempotency-Key; its unclear attempts are then never repeated); ' +
+      '(deduplicates, default true, unchanged when left out of a reconnect: false when the receiver does not drop a repeated Idempotency-Key; ' +
+      'its unclear attempts are then never repeated); ' +
       'bluesky: {"platform":"bluesky","identifier":"alice.bsky.social","app_password":"xxxx-xxxx-xxxx-xxxx","service":"https://... (optional, a self-hosted PDS)"}; ' +
       'mastodon: {"platform":"mastodon","instance":"https://mastodon.social","access_token":"..."}. ' +
       'X, LinkedIn and Threads connect in the browser: GET /v1/accounts/connect/{platform}.',
