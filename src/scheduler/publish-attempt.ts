@@ -10,6 +10,12 @@ import { CredentialService } from '../services/credentials.service.js';
 import { saveDeliveryProgress } from '../store/delivery.repository.js';
 import { crossLinkedContent } from './cross-link.js';
 
+/**
+ * Why a delivery whose outcome is unknown waits for a person, for accounts that do not deduplicate.
+ * Not "X cannot...": a webhook may or may not, depending on how its account was connected.
+ */
+export const NOT_REPEATED = 'Sending it again could post it twice on this account, so Octopost will not do it by itself: check the account, then retry or leave it.';
+
 export interface AttemptResult {
   outcome: Outcome;
   /** What happened on the wire, for the attempt history. */
@@ -98,7 +104,7 @@ export async function attemptDelivery(
           status: 'unknown',
           error: {
             ...error,
-            message: `${error.message} ${delivery.platform} cannot tell us whether the post went out and offers no safe way to repeat it: check the account, then retry or leave it.`,
+            message: `${error.message} ${NOT_REPEATED}`,
           },
         },
       };

@@ -13,7 +13,7 @@ import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repo
 import { findExpiredLeases, type Outcome, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
-import { attemptDelivery } from './publish-attempt.js';
+import { attemptDelivery, NOT_REPEATED } from './publish-attempt.js';
 
 export interface SchedulerOptions {
   workerId?: string;
@@ -332,7 +332,7 @@ export class Scheduler {
         step.next === 'retry'
           ? { status: 'retrying', dueAt: now, error }
           : step.next === 'unknown'
-            ? { status: 'unknown', error: { ...error, message: `${error.message} ${delivery.platform} offers no safe way to repeat it: check the account, then retry or leave it.` } }
+            ? { status: 'unknown', error: { ...error, message: `${error.message} ${NOT_REPEATED}` } }
             : { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } };
       const kept = await recordInterrupted(this.ctx.store.db, this.ctx.store.dialect, delivery, outcome, {
         worker: delivery.lockedBy ?? 'unknown',

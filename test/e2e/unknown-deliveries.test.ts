@@ -75,7 +75,7 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
     let p = await get(created.id);
     expect(p.status).toBe('failed');
     expect(p.deliveries[0]).toMatchObject({ status: 'unknown', attempts: 1, next_attempt_at: null, last_error: { code: 'timeout', permanent: false } });
-    expect(p.deliveries[0].last_error.message).toMatch(/no safe way to repeat it/);
+    expect(p.deliveries[0].last_error.message).toMatch(/Sending it again could post it twice on this account/);
     expect(p.deliveries[0].history).toMatchObject([{ attempt: 1, outcome: 'ambiguous', error: { code: 'timeout' } }]);
     expect(p.platform_results.webhook).toMatchObject({ success: false });
 
@@ -158,7 +158,7 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
 
     const ndDelivery = byAccount(p, nd);
     expect(ndDelivery).toMatchObject({ status: 'unknown', attempts: 1, next_attempt_at: null, last_error: { code: 'interrupted', permanent: false } });
-    expect(ndDelivery.last_error.message).toMatch(/webhook offers no safe way to repeat it/);
+    expect(ndDelivery.last_error.message).toMatch(/Sending it again could post it twice on this account/);
     expect(ndDelivery.history).toMatchObject([{ attempt: 1, outcome: 'interrupted' }]);
 
     await tick(60 * MINUTE);
