@@ -12,8 +12,8 @@ import type { ReceivedRequest } from './receiver.js';
  * The fault suite (test/faults/): real `octopost` processes, a real database, the local receiver
  * recording every request, and faults (SIGKILL, receiver storms) at random moments. Each test has
  * everyday figures for `npm test` and larger ones for `npm run soak` (OCTOPOST_FAULT_SOAK=1); each
- * can be set on its own through the environment. Random choices come from one seeded generator whose seed is printed,
- * so a failing run can be repeated with OCTOPOST_FAULT_SEED.
+ * can be set on its own through the environment. Random choices come from one seeded generator
+ * whose seed is printed, so a failing run can be repeated with OCTOPOST_FAULT_SEED.
  */
 export const SOAK = process.env.OCTOPOST_FAULT_SOAK === '1';
 
