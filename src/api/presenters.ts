@@ -91,7 +91,7 @@ export function presentAccount(a: AccountRecord, platforms: PlatformRegistry) {
       counting: rules.counting ?? 'graphemes',
       url_length: rules.urlLength ?? null,
     },
-    deduplicates: adapter ? deduplicatesOf(adapter, a.meta) : false,
+    deduplicates: deduplicatesOf(adapter, a.meta),
     connected_at: toIso(a.connectedAt)!,
     last_used_at: toIso(a.lastUsedAt),
   };

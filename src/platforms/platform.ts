@@ -130,7 +130,11 @@ export function rulesOf(adapter: PlatformAdapter<any>, meta: AccountMeta): Platf
   return adapter.rulesFor ? adapter.rulesFor(meta) : adapter.rules;
 }
 
-/** Whether an attempt of this account whose outcome is unknown may be repeated (see `deduplicates`). */
-export function deduplicatesOf(adapter: PlatformAdapter<any>, meta: AccountMeta): boolean {
+/**
+ * Whether an attempt of this account whose outcome is unknown may be repeated (see `deduplicates`).
+ * Without its adapter (a platform this server no longer has) nothing says a repeat is safe.
+ */
+export function deduplicatesOf(adapter: PlatformAdapter<any> | undefined, meta: AccountMeta): boolean {
+  if (!adapter) return false;
   return adapter.deduplicatesFor ? adapter.deduplicatesFor(meta) : adapter.deduplicates;
 }

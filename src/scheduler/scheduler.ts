@@ -326,7 +326,7 @@ export class Scheduler {
         { kind: 'ambiguous', error },
         delivery.attempts - delivery.budgetStart,
         this.ctx.config.retryDelaysMs.map(() => 0),
-        adapter ? deduplicatesOf(adapter, account?.meta ?? {}) : false,
+        deduplicatesOf(adapter, account?.meta ?? {}),
       );
       const outcome: Outcome =
         step.next === 'retry'
