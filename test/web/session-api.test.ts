@@ -124,10 +124,12 @@ describe('web sign-in and its API', () => {
     expect((await call('POST', '/v1/keys', { cookie, headers: CSRF, body: { name: 'x', scopes: ['everything'] } })).status).toBe(422);
   });
 
-  it('lists the platforms with the content limits the composer counts against', async () => {
+  it('lists the platforms with the content limits the composer counts against, and which repeat a lost attempt', async () => {
     const res = await t.request('GET', '/v1/platforms');
     expect(res.status).toBe(200);
-    expect(res.json.platforms).toContainEqual({ name: 'webhook', rules: { max_length: 100_000, max_images: 20, supports_segments: true } });
+    expect(res.json.platforms).toContainEqual({ name: 'webhook', rules: { max_length: 100_000, max_images: 20, supports_segments: true }, deduplicates: true });
+    const repeats = Object.fromEntries(res.json.platforms.map((p: { name: string; deduplicates: boolean }) => [p.name, p.deduplicates]));
+    expect(repeats).toMatchObject({ x: false, threads: false, linkedin: false, mastodon: true, bluesky: true });
   });
 
   it('documents the new routes and the cookie scheme in the OpenAPI document', async () => {

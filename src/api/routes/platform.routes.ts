@@ -11,18 +11,26 @@ const PlatformWire = z
       max_images: z.number().int(),
       supports_segments: z.boolean().describe('Whether reply segments (a thread) can be posted'),
     }),
+    deduplicates: z
+      .boolean()
+      .describe(
+        'Whether an attempt whose answer was lost is repeated safely (the network drops the repeat). When false it ends `unknown` and a person decides. An account can differ (a webhook connected with `"deduplicates": false`): see its own `deduplicates`.',
+      ),
   })
   .meta({ id: 'Platform' });
 
-/** The networks this server publishes to, with the content limits the composer counts against. */
+/**
+ * The networks this server publishes to, with the content limits the composer counts against and
+ * whether a lost answer is repeated or left to a person (`deduplicates`).
+ */
 export function platformRoutes(server: TypedServer, { ctx }: App) {
   server.get('/v1/platforms', {
     config: { scope: 'authenticated' },
     schema: { tags: ['platforms'], summary: 'Networks this server can publish to, with their content limits', response: { 200: z.object({ platforms: z.array(PlatformWire) }), ...errorResponses } },
   }, async () => ({
     platforms: ctx.platforms.names().map((name) => {
-      const { rules } = ctx.platforms.get(name)!;
-      return { name, rules: { max_length: rules.maxLength, max_images: rules.maxImages, supports_segments: rules.supportsSegments } };
+      const { rules, deduplicates } = ctx.platforms.get(name)!;
+      return { name, rules: { max_length: rules.maxLength, max_images: rules.maxImages, supports_segments: rules.supportsSegments }, deduplicates };
     }),
   }));
 }

@@ -113,6 +113,8 @@ export interface AccountRules extends PlatformRulesWire {
 export interface Platform {
   name: string;
   rules: PlatformRulesWire;
+  /** Whether a lost answer is repeated safely; false: the delivery ends `unknown`. */
+  deduplicates: boolean;
 }
 
 export interface Me {
