@@ -6,6 +6,8 @@ import { parseDuration, parseDurationList } from './core/time.js';
 export interface Config {
   port: number;
   host: string;
+  /** `octopost worker` only: serve /metrics and /healthz on HOST at this port (0: one the OS picks). */
+  metricsPort: number | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
   sweepIntervalMs: number;
@@ -35,6 +37,11 @@ export interface NetworkConfig {
   bluesky: { service?: string };
 }
 
+/** http://host:port, an IPv6 host in brackets (http://[::1]:3000). */
+export function httpOrigin(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const read = <T>(name: string, fallback: T, parse: (v: string) => T): T => {
@@ -61,12 +68,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (/^(false|0|no)$/i.test(v)) return false;
     throw new Error(`"${v}" is not true or false`);
   };
+  const portNumber = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`"${v}" is not a port number`);
+    return n;
+  };
   const config: Config = {
-    port: read('PORT', 3000, (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`"${v}" is not a port number`);
-      return n;
-    }),
+    port: read('PORT', 3000, portNumber),
+    metricsPort: read<number | undefined>('OCTOPOST_METRICS_PORT', undefined, portNumber),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.OCTOPOST_DATA_DIR || './data'),
     databaseUrl: env.DATABASE_URL || undefined,
@@ -97,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bluesky: defined({ service: env.OCTOPOST_BLUESKY_SERVICE }),
     },
   };
-  if (!config.publicUrl) config.publicUrl = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
+  if (!config.publicUrl) config.publicUrl = httpOrigin(config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host, config.port);
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push('DATABASE_URL: only postgres:// URLs are supported (leave it unset for the embedded SQLite)');
   }

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { type App, createApp } from '../app.js';
-import { loadConfig } from '../config.js';
+import { httpOrigin, loadConfig } from '../config.js';
 import { DomainError } from '../core/errors.js';
 import { POST_STATUSES, type PostStatus } from '../core/statuses.js';
 import { migrateToLatest, openStore } from '../store/database.js';
+import { startMetricsServer } from './metrics-server.js';
 
 const program = new Command()
   .name('octopost')
@@ -23,7 +24,7 @@ program
     const { buildServer } = await import('../api/server.js');
     const server = await buildServer(app);
     await server.listen({ port: config.port, host: config.host });
-    const where = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(server.server.address() as { port: number }).port}`;
+    const where = httpOrigin(config.host, (server.server.address() as { port: number }).port);
     app.ctx.logger.info({ url: where, database: app.ctx.store.dialect, worker: opts.worker }, `Octopost is listening on ${where}`);
     onShutdown(app, async () => {
       await server.close();
@@ -34,9 +35,16 @@ program
   .command('worker')
   .description('Run only the scheduler (for PostgreSQL deployments with several nodes)')
   .action(async () => {
-    const app = await createApp(loadConfig(), { worker: true });
-    app.ctx.logger.info({ worker: app.scheduler?.workerId, database: app.ctx.store.dialect }, 'Octopost worker started');
-    onShutdown(app, async () => {});
+    const config = loadConfig();
+    const app = await createApp(config, { worker: true });
+    const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(app, config.host, config.metricsPort).catch(async (err: Error) => {
+      await app.close();
+      throw new Error(`OCTOPOST_METRICS_PORT: cannot listen on ${config.host}:${config.metricsPort} (${err.message})`);
+    });
+    app.ctx.logger.info({ worker: app.scheduler?.workerId, database: app.ctx.store.dialect, metrics: metrics?.url ?? 'off' }, 'Octopost worker started');
+    onShutdown(app, async () => {
+      await metrics?.close();
+    });
   });
 
 program

@@ -21,6 +21,16 @@ describe('durations and configuration', () => {
     expect(() => loadConfig({ OCTOPOST_PUBLISH_TIMEOUT: 'forever', PORT: 'x' })).toThrow(/PORT[\s\S]*OCTOPOST_PUBLISH_TIMEOUT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
+
+  it("takes a worker's metrics port, and builds the public URL of an IPv6 host in brackets", () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ OCTOPOST_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(loadConfig({ OCTOPOST_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(() => loadConfig({ OCTOPOST_METRICS_PORT: '70000' })).toThrow(/OCTOPOST_METRICS_PORT: "70000" is not a port number/);
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');
+    expect(loadConfig({ HOST: '::' }).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ HOST: '0.0.0.0' }).publicUrl).toBe('http://localhost:3000');
+  });
 });
 
 describe('toIso', () => {

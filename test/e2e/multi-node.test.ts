@@ -33,7 +33,7 @@ describe.skipIf(!(await postgresAvailable()))('API node + worker node on postgre
     const apiNode = await f.procs.serve(apiEnv, ['--no-worker']);
     const api = new HttpApi(apiNode.url, key);
     expect((await api.get('/healthz')).json).toMatchObject({ status: 'ok', database: 'postgres', worker: 'off' });
-    const worker: OctopostProcess = await f.procs.worker({ ...shared, OCTOPOST_DATA_DIR: workerDir });
+    const worker: OctopostProcess = await f.procs.worker({ ...shared, OCTOPOST_DATA_DIR: workerDir, HOST: '127.0.0.1', OCTOPOST_METRICS_PORT: '0' });
     return { api, apiNode, worker };
   };
 
@@ -61,6 +61,22 @@ describe.skipIf(!(await postgresAvailable()))('API node + worker node on postgre
     expect(now!.json.post_id).toBe(draft.id);
     expect(now!.at - askedAt, 'publish-now delay in ms').toBeLessThanOrEqual(1000);
     await f.waitForStatus(api, draft.id, 'published');
+
+    // Its metrics are scraped from its own port (a worker has no API); the API node counted nothing.
+    const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const published = /^octopost_publish_attempts_total\{platform="webhook",outcome="published"\} (\d+)$/m;
+    const workerMetrics = await scrape(worker.url);
+    expect(workerMetrics).toMatch(published);
+    expect(Number(published.exec(workerMetrics)![1])).toBe(2);
+    expect(workerMetrics).toMatch(/^octopost_publish_lateness_seconds_count 2$/m);
+    expect(workerMetrics).toMatch(/^octopost_due_backlog 0$/m);
+    expect(workerMetrics).toMatch(/^octopost_process_cpu_seconds_total \S+$/m);
+    expect(await scrape(apiNode.url)).not.toMatch(published);
+    const health = await fetch(`${worker.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'postgres', worker: 'running' });
+    expect((await fetch(`${worker.url}/v1/posts`)).status).toBe(404);
+    expect((await fetch(`${worker.url}/metrics`, { method: 'POST' })).status).toBe(405);
 
     // The worker process did the publishing, the API node none of it.
     // (Checked after both exited, so that every log line has been read.)

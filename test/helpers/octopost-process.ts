@@ -213,11 +213,15 @@ export async function startServe(env: Record<string, string | undefined>, args: 
   }
 }
 
-/** Starts `octopost worker` and waits for "Octopost worker started". */
+/**
+ * Starts `octopost worker` and waits for "Octopost worker started". With OCTOPOST_METRICS_PORT,
+ * `url` is where it serves /metrics and /healthz (from the same log line).
+ */
 export async function startWorker(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<OctopostProcess> {
   const proc = new OctopostProcess(['worker'], env);
   try {
-    await proc.waitForLog((l) => l.msg === 'Octopost worker started', '"Octopost worker started"', timeoutMs);
+    const line = await proc.waitForLog((l) => l.msg === 'Octopost worker started', '"Octopost worker started"', timeoutMs);
+    if (typeof line.metrics === 'string' && line.metrics !== 'off') proc.url = line.metrics;
     return proc;
   } catch (err) {
     await proc.kill();
