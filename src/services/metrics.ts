@@ -3,7 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Prometheus metrics of one Octopost process (a registry per app, so tests can run several). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'octopost_process_' });
+  // prom-client's process and Node.js metrics, under our prefix: octopost_process_cpu_seconds_total,
+  // octopost_nodejs_eventloop_lag_seconds, octopost_nodejs_heap_size_used_bytes...
+  collectDefaultMetrics({ register: registry, prefix: 'octopost_' });
   return {
     registry,
     publishAttempts: new Counter({
@@ -25,7 +27,7 @@ export function createMetrics() {
     }),
     inFlight: new Gauge({
       name: 'octopost_deliveries_in_flight',
-      help: 'Deliveries this process is publishing right now.',
+      help: 'Deliveries this process holds: being published, claimed and waiting for a free slot, or published with the outcome not yet written.',
       registers: [registry],
     }),
     recoveredLeases: new Counter({
