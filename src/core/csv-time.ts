@@ -1,3 +1,4 @@
+import { impossibleCalendarFields } from './time.js';
 import { isValidClockTime, isValidDate, resolveLocalTime, type ResolvedLocalTime } from './local-time.js';
 
 /**
@@ -14,6 +15,8 @@ export function parseRowTime(text: string, zone: string): RowTime {
   const value = text.trim();
   if (value === '') return { kind: 'queue' };
   if (INSTANT.test(value)) {
+    const impossible = impossibleCalendarFields(value);
+    if (impossible) return { kind: 'invalid', message: `"${value}" is not a valid time: ${impossible}.` };
     const instant = Date.parse(value);
     if (Number.isNaN(instant)) return { kind: 'invalid', message: `"${value}" is not a valid time.` };
     return { kind: 'at', instant, localTime: value, adjusted: false };

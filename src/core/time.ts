@@ -77,6 +77,26 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
  */
 export function parseInstant(text: string): number | string {
   if (!ISO_INSTANT.test(text)) return `"${text}" is not an ISO 8601 time with a zone, like 2027-03-14T13:00:00Z or 2027-03-14T14:00:00+01:00.`;
+  const impossible = impossibleCalendarFields(text);
+  if (impossible) return `"${text}" is not a valid date and time: ${impossible}.`;
   const at = Date.parse(text);
   return Number.isNaN(at) ? `"${text}" is not a valid date and time.` : at;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * What is impossible in the date and hour an ISO time starts with ("YYYY-MM-DDTHH"), or undefined.
+ * Date.parse takes February 30th for March 2nd and 24:00 for the next midnight, so a typo would
+ * quietly schedule a post on another day; month 13, minute 60 and the like it refuses itself.
+ */
+export function impossibleCalendarFields(text: string): string | undefined {
+  const fields = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/.exec(text);
+  if (!fields) return undefined;
+  const [year, month, day, hour] = fields.slice(1).map(Number) as [number, number, number, number];
+  if (month < 1 || month > 12) return `there is no month ${month}`;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return `${MONTHS[month - 1]} ${year} has ${daysInMonth} days`;
+  if (hour > 23) return `hours go from 00 to 23`;
+  return undefined;
 }

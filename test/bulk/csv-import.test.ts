@@ -70,6 +70,8 @@ describe.each(await dialects())('CSV import on %s', (dialect) => {
       'unknown network,2027-03-15 09:00,myspace,',
       'bad image,2027-03-15 09:00,webhook,ftp://x',
       `${'x'.repeat(100_001)},2027-03-15 09:00,webhook,`,
+      'no such day,2027-02-30T10:00:00Z,webhook,',
+      'nor this one,2027-04-31T09:00:00+02:00,webhook,',
     ].join('\n');
     const res = await t.request('POST', '/v1/imports/csv', { csv: bad });
     expect(res.status).toBe(422);
@@ -80,7 +82,11 @@ describe.each(await dialects())('CSV import on %s', (dialect) => {
       [6, 'platforms'],
       [7, 'image_urls'],
       [8, 'content'],
+      [9, 'scheduled_at'],
+      [10, 'scheduled_at'],
     ]);
+    expect(res.json.details.errors[6].message).toMatch(/February 2027 has 28 days/);
+    expect(res.json.details.errors[7].message).toMatch(/April 2027 has 30 days/);
     expect(await count()).toBe(0);
     expect((await t.request('POST', '/v1/imports/csv', { csv: 'text,when\nx,y' })).json.error).toMatch(/Unknown column/);
     expect((await t.request('POST', '/v1/imports/csv', { csv: 'content\n"unterminated' })).status).toBe(422);
