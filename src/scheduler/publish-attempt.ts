@@ -85,6 +85,17 @@ export async function attemptDelivery(
   if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !shutdownSignal.aborted) {
     outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
   }
+  // Cut off by a stopping worker (its grace was over): the adapter saw an abort and blamed the
+  // network ("did not answer in time"). Say what happened; whether anything was sent stays the
+  // adapter's call.
+  const interrupted = outcome.kind !== 'published' && shutdownSignal.aborted;
+  if (interrupted) {
+    const sent = outcome.kind === 'ambiguous';
+    outcome = {
+      kind: sent ? 'ambiguous' : 'failed',
+      error: { code: 'interrupted', message: `Octopost was stopping and cut this attempt off; ${sent ? 'the post may have gone out.' : 'nothing was sent.'}`, permanent: false },
+    };
+  }
 
   const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
   const wire = outcome.kind;
@@ -95,7 +106,8 @@ export async function attemptDelivery(
   const reconnect = error.reconnect === true;
   switch (step.next) {
     case 'retry':
-      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + step.delayMs, error } };
+      // Not the network's fault: any worker may take it again at once.
+      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted ? 0 : step.delayMs), error } };
     case 'unknown':
       return {
         wire,

@@ -135,7 +135,9 @@ export class Scheduler {
     if (this.sweepTimer) this.ctx.clock.clearTimer(this.sweepTimer);
     await this.loop?.catch(() => {});
     // Not started: given back now, for another node to take at once rather than after the lease.
-    for (const waiting of this.queued.splice(0)) waiting.begin(false);
+    const unstarted = this.queued.splice(0);
+    if (unstarted.length > 0) this.ctx.logger.info({ givenBack: unstarted.length }, 'stopping: giving back the claimed deliveries not started, for any worker to take');
+    for (const waiting of unstarted) waiting.begin(false);
     const all = Promise.all(this.inFlight.values());
     let forced: NodeJS.Timeout | undefined;
     await Promise.race([
