@@ -58,14 +58,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await store.close();
     throw err;
   }
+  const platforms = options.platforms ?? createPlatformRegistry(config);
   const ctx: AppContext = {
     config,
     store,
     clock: options.clock ?? systemClock,
-    platforms: options.platforms ?? createPlatformRegistry(config),
+    platforms,
     secrets: SecretBox.fromConfig(config.secretKey, config.dataDir),
     due: createDueNotifier(store, (err) => logger.warn({ err }, 'due notifications interrupted; reconnecting')),
-    metrics: createMetrics(),
+    metrics: createMetrics(platforms.names()),
     logger,
   };
   const posts = new PostService(ctx);

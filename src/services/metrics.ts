@@ -1,12 +1,22 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus metrics of one Octopost process (a registry per app, so tests can run several). */
-export function createMetrics() {
+/** What an attempt ends as (`lost_lease`: its outcome came after another worker took it back). */
+const ATTEMPT_OUTCOMES = ['published', 'retrying', 'failed', 'unknown', 'lost_lease'] as const;
+/** What a delivery taken back from a stopped worker becomes. */
+const RECOVERED_OUTCOMES = ['retrying', 'unknown', 'failed'] as const;
+
+/**
+ * Prometheus metrics of one Octopost process (a registry per app, so tests can run several). The
+ * labelled counters start with every series at 0 (each platform this server has, each outcome):
+ * a series that appears only at its first event leaves "any lost_lease" or rate() alerts blind
+ * until then, and an API node's counters missing rather than 0.
+ */
+export function createMetrics(platforms: readonly string[] = []) {
   const registry = new Registry();
   // prom-client's process and Node.js metrics, under our prefix: octopost_process_cpu_seconds_total,
   // octopost_nodejs_eventloop_lag_seconds, octopost_nodejs_heap_size_used_bytes...
   collectDefaultMetrics({ register: registry, prefix: 'octopost_' });
-  return {
+  const metrics = {
     registry,
     publishAttempts: new Counter({
       name: 'octopost_publish_attempts_total',
@@ -42,6 +52,9 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
+  for (const platform of platforms) for (const outcome of ATTEMPT_OUTCOMES) metrics.publishAttempts.inc({ platform, outcome }, 0);
+  for (const outcome of RECOVERED_OUTCOMES) metrics.recoveredLeases.inc({ outcome }, 0);
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -71,7 +71,9 @@ describe.skipIf(!(await postgresAvailable()))('API node + worker node on postgre
     expect(workerMetrics).toMatch(/^octopost_publish_lateness_seconds_count 2$/m);
     expect(workerMetrics).toMatch(/^octopost_due_backlog 0$/m);
     expect(workerMetrics).toMatch(/^octopost_process_cpu_seconds_total \S+$/m);
-    expect(await scrape(apiNode.url)).not.toMatch(published);
+    expect(workerMetrics).toMatch(/^octopost_recovered_leases_total\{outcome="unknown"\} 0$/m); // every series from the start
+    expect(workerMetrics).toMatch(/^octopost_publish_attempts_total\{platform="x",outcome="lost_lease"\} 0$/m);
+    expect(Number(published.exec(await scrape(apiNode.url))![1])).toBe(0);
     const health = await fetch(`${worker.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', database: 'postgres', worker: 'running' });
