@@ -32,7 +32,7 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext ?? 'body';
     const issues = err.validation.map((v) => ({
-      field: fieldName(where, v.instancePath),
+      field: fieldName(where, v.keyword === 'unrecognized_keys' ? `${v.instancePath}/${unknownKeyOf(v.params)}` : v.instancePath),
       problem: v.keyword,
       message: v.message ?? 'invalid',
     }));
@@ -70,6 +70,12 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   request.log.error({ err }, 'unexpected error');
   return sendError(reply, 500, 'internal_error', 'Something went wrong on our side; it has been logged.');
+}
+
+/** The first key zod did not expect ("schedule_for" for "scheduled_for"): the field a person must fix. */
+function unknownKeyOf(params: unknown): string {
+  const keys = (params as { keys?: unknown } | undefined)?.keys; // the zod issue's own fields
+  return Array.isArray(keys) && typeof keys[0] === 'string' ? keys[0] : '';
 }
 
 function fieldName(where: string, instancePath: string): string {

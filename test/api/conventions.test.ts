@@ -198,6 +198,23 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
         expect(paths).toContain(p);
       }
       expect(Object.keys(res.json.paths['/v1/posts'])).toEqual(expect.arrayContaining(['get', 'post']));
+      // Every route may answer 503 (database away); those taking a body, 413 and 415 too.
+      const codes = (path: string, method: string) => Object.keys(res.json.paths[path][method].responses);
+      expect(codes('/v1/posts', 'post')).toEqual(expect.arrayContaining(['201', '400', '413', '415', '422', '503']));
+      expect(codes('/v1/posts', 'get')).toContain('503');
+      expect(codes('/v1/posts', 'get')).not.toContain('413');
+      expect(res.json.info.description).toMatch(/400 when .* 422 when/);
+    });
+
+    it('names an unexpected key as the field to fix, wherever it is', async () => {
+      const acc = (await t.request('POST', '/v1/accounts', { platform: 'webhook', url: 'https://hooks.example.test/conventions', secret: 'secret-123' })).json.id;
+      const top = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], schedule_for: '2099-01-01T00:00:00Z' });
+      expectErrorBody(top, 422, 'validation_failed');
+      expect(top.json.details.field).toBe('schedule_for');
+      expect(top.json.error).toMatch(/schedule_for/);
+      const nested = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], media: { images: [{ url: 'https://img.test/a.png', alt: 'no' }] } });
+      expectErrorBody(nested, 422, 'validation_failed');
+      expect(nested.json.details.field).toBe('media.images[0].alt');
     });
 
     it('reads and changes the time zone in /v1/me; an unknown zone is a 422', async () => {
