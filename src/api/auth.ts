@@ -29,7 +29,8 @@ declare module 'fastify' {
 }
 
 // The scheme is case-insensitive (RFC 9110 §11.1); the key itself is not.
-const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr]\s+(oct_live_[A-Za-z0-9_-]{10,100})\s*$/;
+const BEARER = /^bearer\s+(\S*)\s*$/i;
+const API_KEY = /^oct_live_[A-Za-z0-9_-]{10,100}$/;
 
 /**
  * Every /v1 route accepts either `Authorization: Bearer oct_live_...` or the session cookie.
@@ -63,9 +64,12 @@ export function authenticate(users: UserService, sessions: SessionService) {
 }
 
 async function authenticateKey(request: FastifyRequest, reply: FastifyReply, users: UserService, header: string, scope: string) {
-  const match = BEARER.exec(header);
-  if (!match) return sendError(reply, 401, 'unauthorized', 'The Authorization header is not "Bearer oct_live_...".', { field: 'authorization' });
-  const key = await users.authenticate(match[1]!);
+  const token = BEARER.exec(header)?.[1];
+  if (!token) return sendError(reply, 401, 'unauthorized', 'The Authorization header is not "Bearer <API key>".', { field: 'authorization' });
+  if (!API_KEY.test(token)) {
+    return sendError(reply, 401, 'unauthorized', 'This is not a whole Octopost API key: keys start with "oct_live_" and are shown in full once, when created.', { field: 'authorization' });
+  }
+  const key = await users.authenticate(token);
   if (!key) return sendError(reply, 401, 'unauthorized', 'This API key is unknown or revoked.', { field: 'authorization' });
   request.principal = { userId: key.userId, via: 'key', keyId: key.id, scopes: key.scopes };
   if (scope === 'authenticated' || key.scopes.length === 0) return;

@@ -47,6 +47,12 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
         }
       }
       expect(await rowCounts(t)).toEqual({ posts: 0, deliveries: 0, accounts: 0, presets: 0 });
+      // Each says what is wrong with what was sent.
+      const error = async (authorization: string) => (await send(t, { method: 'GET', url: '/v1/posts', headers: { authorization } })).json.error;
+      expect(await error(`Token ${t.key}`)).toMatch(/is not "Bearer <API key>"/);
+      expect(await error('Bearer oct_live_wrong')).toMatch(/not a whole Octopost API key/);
+      expect(await error(`bearer ${t.key.replace('oct_live_', 'oct_test_')}`)).toMatch(/not a whole Octopost API key/);
+      expect(await error('Bearer oct_live_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toMatch(/unknown or revoked/);
     });
 
     it('lets a posts:read key read posts but not write them or touch accounts (403)', async () => {
