@@ -210,6 +210,9 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
       expect(codes('/v1/posts', 'get')).toContain('503');
       expect(codes('/v1/posts', 'get')).not.toContain('413');
       expect(res.json.info.description).toMatch(/400 when .* 422 when/);
+      const createBody = res.json.paths['/v1/posts'].post.requestBody.content['application/json'].schema;
+      const resolved = createBody.$ref ? res.json.components.schemas[createBody.$ref.split('/').pop()] : createBody;
+      expect(resolved.properties.stagger_minutes).toMatchObject({ type: 'integer', minimum: 0, maximum: 1440 });
     });
 
     it('names an unexpected key as the field to fix, wherever it is', async () => {

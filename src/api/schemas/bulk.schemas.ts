@@ -22,7 +22,7 @@ export const BulkScheduleBody = z
     post_ids: z.array(z.string().max(100)).max(5000).describe('Drafts (or scheduled posts), in the order they take the slots'),
     pattern: Pattern,
     timezone: z.string().max(100).optional().describe("IANA zone of the pattern's times; default: the user's setting"),
-    stagger_minutes: z.number().int().optional().describe("Minutes between the networks of each post (replaces each post's own)"),
+    stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: 1440 }).describe("Minutes between the networks of each post (replaces each post's own; 0 to 1440)"),
   })
   .meta({ id: 'BulkSchedule' });
 

@@ -81,7 +81,7 @@ const editable = {
   segments: z.array(Segment).max(100).optional().describe('Replies that follow the post (a thread)'),
   thread: z.array(Segment).max(100).optional().describe('Alias of segments'),
   platform_options: z.record(z.string(), z.unknown()).optional(),
-  stagger_minutes: z.number().int().optional().describe('Minutes between the networks of one post (0 to 1440)'),
+  stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: 1440 }).describe('Minutes between the networks of one post (0 to 1440)'),
 };
 
 export const CreatePostBody = z.strictObject({ ...editable, ...targets }).meta({ id: 'CreatePost' });
