@@ -13,6 +13,7 @@ import type { App } from '../app.js';
 import { ApiKeyService } from '../services/api-key.service.js';
 import { SessionService } from '../services/session.service.js';
 import { authenticate } from './auth.js';
+import { collectAllowedMethods } from './allowed-methods.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { ErrorBody } from './schemas/common.schemas.js';
 import { registerRateLimits } from './rate-limit-hooks.js';
@@ -64,9 +65,15 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   server.setErrorHandler(errorHandler);
   // The web app's pages are routed in the browser: an unknown page path gets index.html.
   let pageFallback: Awaited<ReturnType<typeof registerWebApp>> = () => undefined;
-  server.setNotFoundHandler(
-    (request, reply) => pageFallback(request, reply) ?? sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
-  );
+  const allowedMethods = collectAllowedMethods(server);
+  server.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allow = allowedMethods(path);
+    if (allow.length > 0 && !allow.includes(request.method)) {
+      return sendError(reply.header('allow', allow.join(', ')), 405, 'method_not_allowed', `${path} answers ${allow.join(', ')}, not ${request.method}.`, { allow });
+    }
+    return pageFallback(request, reply) ?? sendError(reply, 404, 'not_found', `No route ${request.method} ${path}.`);
+  });
   server.decorateRequest('principal', null);
 
   // shared/api.md: "An empty body on a POST or DELETE is read as {}, whatever its Content-Type."

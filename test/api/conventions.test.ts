@@ -277,7 +277,7 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
       expectErrorBody(text, 415);
     });
 
-    it('answers malformed JSON with 400, an oversized body with 413 and an unknown route with 404', async () => {
+    it('answers malformed JSON with 400, an oversized body with 413, an unknown route with 404 and a wrong method with 405', async () => {
       for (const body of ['{', '{"content": "x",}', "{'content': 'x'}", '[1, 2', 'nul', '{"content": "x"}}']) {
         const res = await t.request('POST', '/v1/posts', body);
         expectErrorBody(res, 400, 'bad_request');
@@ -292,12 +292,21 @@ describe.each(await dialects())('API conventions on %s', (dialect) => {
       for (const [method, url] of [
         ['GET', '/v1/nothing-here'],
         ['GET', '/v1/posts/post_x/comments'],
-        ['PATCH', '/v1/posts/post_x'],
-        ['DELETE', '/v1/posts'],
         ['POST', '/v1/posts/post_x/unpublish'],
       ] as const) {
         const res = await t.request(method, url);
         expectErrorBody(res, 404, 'not_found');
+      }
+      for (const [method, url, allow] of [
+        ['PATCH', '/v1/posts/post_x', 'DELETE, GET, HEAD, PUT'],
+        ['DELETE', '/v1/posts', 'GET, HEAD, POST'],
+        ['PUT', '/v1/posts', 'GET, HEAD, POST'],
+        ['GET', '/v1/posts/post_x/publish', 'POST'],
+      ] as const) {
+        const res = await t.request(method, url);
+        expectErrorBody(res, 405, 'method_not_allowed');
+        expect(res.headers.allow, `${method} ${url}`).toBe(allow);
+        expect(res.json.details.allow).toEqual(allow.split(', '));
       }
       expect(await rowCounts(t)).toEqual({ posts: 0, deliveries: 0, accounts: 0, presets: 0 });
     });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const ErrorBody = z
   .object({
     error: z.string().describe('What went wrong, in a sentence meant for a person'),
-    code: z.enum(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'validation_failed', 'rate_limited', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'service_unavailable', 'internal_error']),
+    code: z.enum(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'validation_failed', 'rate_limited', 'payload_too_large', 'unsupported_media_type', 'unavailable', 'service_unavailable', 'internal_error']),
     details: z.record(z.string(), z.unknown()).describe('Machine-readable specifics: `field` names the offending input'),
   })
   .meta({ id: 'Error' });
