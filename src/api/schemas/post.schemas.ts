@@ -63,8 +63,10 @@ export const PostWire = z
     ),
     deliveries: z.array(DeliveryWire),
     created_at: IsoTime,
-    updated_at: IsoTime,
-    published_at: IsoTime.nullable(),
+    updated_at: IsoTime.describe(
+      'When the post itself last changed (content, media, accounts, time: creating, editing, scheduling, unscheduling). Publishing does not change it: see `status`, `published_at` and each delivery.',
+    ),
+    published_at: IsoTime.nullable().describe('When the first of its deliveries was published'),
   })
   .meta({ id: 'Post' });
 
