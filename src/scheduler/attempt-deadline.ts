@@ -9,6 +9,19 @@ import { setMaxListeners } from 'node:events';
  * Not AbortSignal.any(): on Node 20 it keeps every signal it ever combined alive
  * (nodejs/node#55351).
  */
+/** Why an attempt's signal fired when the scheduler was forced to stop (not its own time limit). */
+class StoppingError extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('Octopost is stopping');
+  }
+}
+
+/** Whether `signal` was aborted by a forced stop, rather than by running out of time first. */
+export function cutByShutdown(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof StoppingError;
+}
+
 export class AttemptDeadline {
   readonly signal: AbortSignal;
   /** performance.now() when it was made: an attempt joining later gets that much less time. */
@@ -26,8 +39,8 @@ export class AttemptDeadline {
     this.signal = controller.signal;
     // Every attempt's HTTP request listens on it: as many listeners as attempts, on purpose.
     setMaxListeners(0, this.signal);
-    this.abort = () => controller.abort();
-    this.timer = setTimeout(this.abort, timeoutMs);
+    this.abort = () => controller.abort(new StoppingError());
+    this.timer = setTimeout(() => controller.abort(new DOMException('The attempt ran out of time', 'TimeoutError')), timeoutMs);
     this.shutdown.addEventListener('abort', this.abort, { once: true });
   }
 

@@ -8,6 +8,7 @@ import type { Outcome } from '../store/queue.repository.js';
 import type { AppContext } from '../services/context.js';
 import { CredentialService } from '../services/credentials.service.js';
 import { saveDeliveryProgress } from '../store/delivery.repository.js';
+import { cutByShutdown } from './attempt-deadline.js';
 import { crossLinkedContent } from './cross-link.js';
 
 /**
@@ -25,7 +26,7 @@ export interface AttemptResult {
 
 /**
  * One publish attempt of one claimed delivery: call the platform until `signal` ends it (the
- * attempt's time limit, or a forced shutdown, which `shutdownSignal` tells apart) and decide,
+ * attempt's time limit, or a forced shutdown, which `cutByShutdown` tells apart) and decide,
  * with the retry policy, what the delivery becomes. Performs no storage itself.
  */
 export async function attemptDelivery(
@@ -34,7 +35,6 @@ export async function attemptDelivery(
   post: PublishPayload | undefined,
   account: (AccountRecord & { deleted: boolean }) | undefined,
   signal: AbortSignal,
-  shutdownSignal: AbortSignal,
 ): Promise<AttemptResult> {
   const adapter = ctx.platforms.get(delivery.platform);
   if (!post || !account || account.deleted) {
@@ -82,19 +82,22 @@ export async function attemptDelivery(
       error: { code: 'internal_error', message: `Publishing stopped unexpectedly (${(err as Error).message}).`, permanent: false },
     };
   }
-  if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !shutdownSignal.aborted) {
-    outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
-  }
-  // Cut off by a stopping worker (its grace was over): the adapter saw an abort and blamed the
-  // network ("did not answer in time"). Say what happened; whether anything was sent stays the
-  // adapter's call.
-  const interrupted = outcome.kind !== 'published' && shutdownSignal.aborted;
+  // Cut off by a stopping worker (its grace was over), not by the attempt's own time limit: the
+  // adapter saw an abort and blamed the network ("did not answer in time"). Say what happened;
+  // whether anything was sent stays the adapter's call. Any other answer it gave stands.
+  const interrupted = outcome.kind !== 'published' && cutByShutdown(signal) && (outcome.error.code === 'timeout' || outcome.error.code === 'internal_error');
   if (interrupted) {
-    const sent = outcome.kind === 'ambiguous';
+    const unsent = outcome.kind === 'failed';
     outcome = {
-      kind: sent ? 'ambiguous' : 'failed',
-      error: { code: 'interrupted', message: `Octopost was stopping and cut this attempt off; ${sent ? 'the post may have gone out.' : 'nothing was sent.'}`, permanent: false },
+      kind: unsent ? 'failed' : 'ambiguous',
+      error: {
+        code: 'interrupted',
+        message: unsent ? 'Octopost was stopping and cut this attempt off before it sent anything more.' : 'Octopost was stopping and cut this attempt off; the post may have gone out.',
+        permanent: false,
+      },
     };
+  } else if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !cutByShutdown(signal)) {
+    outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
   }
 
   const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
@@ -106,8 +109,10 @@ export async function attemptDelivery(
   const reconnect = error.reconnect === true;
   switch (step.next) {
     case 'retry':
-      // Not the network's fault: any worker may take it again at once.
-      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted ? 0 : step.delayMs), error } };
+      // Not sent, and not the network's fault: any worker may take it again at once. One that may
+      // have gone out waits the usual delay, so that a network still working on the cut request
+      // (and not yet keeping its Idempotency-Key) does not meet the repeat.
+      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error } };
     case 'unknown':
       return {
         wire,

@@ -272,7 +272,7 @@ export class Scheduler {
     const deadline = this.joinDeadline();
     let result: Awaited<ReturnType<typeof attemptDelivery>>;
     try {
-      result = await attemptDelivery(this.ctx, delivery, post, account, deadline.signal, this.shutdown.signal);
+      result = await attemptDelivery(this.ctx, delivery, post, account, deadline.signal);
     } finally {
       this.publishing--;
       deadline.attemptOver();
