@@ -35,6 +35,9 @@ export function parseDurationList(text: string): number[] {
   return trimmed.split(',').map(parseDuration);
 }
 
+/** stagger_minutes' upper bound, the minutes between a post's networks: a day. */
+export const MAX_STAGGER_MINUTES = 24 * 60;
+
 const DAY_MS = 86_400_000;
 /** Last instant Date#toISOString writes with a four-digit year (9999-12-31T23:59:59.999Z). */
 const FOUR_DIGIT_YEARS_END = 253_402_300_800_000;
@@ -83,6 +86,12 @@ export function parseInstant(text: string): number | string {
   return Number.isNaN(at) ? `"${text}" is not a valid date and time.` : at;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (Date.UTC would read years 0-99 as 1900-1999). */
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /**
@@ -91,12 +100,12 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
  * quietly schedule a post on another day; month 13, minute 60 and the like it refuses itself.
  */
 export function impossibleCalendarFields(text: string): string | undefined {
-  const fields = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/.exec(text);
+  const fields = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})/i.exec(text);
   if (!fields) return undefined;
   const [year, month, day, hour] = fields.slice(1).map(Number) as [number, number, number, number];
   if (month < 1 || month > 12) return `there is no month ${month}`;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return `${MONTHS[month - 1]} ${year} has ${daysInMonth} days`;
+  const daysInMonth = daysIn(year, month);
+  if (day < 1 || day > daysInMonth) return `${MONTHS[month - 1]} ${fields[1]} has ${daysInMonth} days`;
   if (hour > 23) return `hours go from 00 to 23`;
   return undefined;
 }

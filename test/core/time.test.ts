@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseDurationList, toIso } from '../../src/core/time.js';
+import { parseDuration, parseDurationList, parseInstant, toIso } from '../../src/core/time.js';
 import { loadConfig } from '../../src/config.js';
 import { newId } from '../../src/core/ids.js';
 import { checkContent, countCharacters } from '../../src/core/content-rules.js';
@@ -30,6 +30,24 @@ describe('durations and configuration', () => {
     expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://[::1]:8080');
     expect(loadConfig({ HOST: '::' }).publicUrl).toBe('http://localhost:3000');
     expect(loadConfig({ HOST: '0.0.0.0' }).publicUrl).toBe('http://localhost:3000');
+  });
+});
+
+describe('parseInstant', () => {
+  it('refuses calendar fields that do not exist, in any case and year, and reads the rest as Date.parse does', () => {
+    for (const [text, reason] of [
+      ['2027-02-29T10:00:00Z', 'February 2027 has 28 days'],
+      ['2027-02-30t10:00:00z', 'February 2027 has 28 days'],
+      ['1900-02-29T00:00:00Z', 'February 1900 has 28 days'],
+      ['0100-02-29T00:00:00Z', 'February 0100 has 28 days'],
+      ['2027-06-31T00:00:00+02:00', 'June 2027 has 30 days'],
+      ['2027-03-14T24:00:00Z', 'hours go from 00 to 23'],
+    ]) {
+      expect(parseInstant(text), text).toBe(`"${text}" is not a valid date and time: ${reason}.`);
+    }
+    for (const text of ['2000-02-29T00:00:00Z', '0000-02-29T00:00:00Z', '2024-02-29t23:59:59.999z', '2027-12-31T23:00:00-05:00']) {
+      expect(parseInstant(text), text).toBe(Date.parse(text));
+    }
   });
 });
 
