@@ -37,14 +37,12 @@ program
   .action(async () => {
     const config = loadConfig();
     const app = await createApp(config, { worker: true });
-    const metrics = config.metricsPort === undefined ? undefined : await startMetricsServer(app, config.host, config.metricsPort).catch(async (err: Error) => {
+    const metrics = config.metricsPort === undefined ? 'off' : await startMetricsServer(app, config.host, config.metricsPort).catch(async (err: Error) => {
       await app.close();
-      throw new Error(`OCTOPOST_METRICS_PORT: cannot listen on ${config.host}:${config.metricsPort} (${err.message})`);
+      throw new Error(`OCTOPOST_METRICS_PORT: cannot listen on ${httpOrigin(config.host, config.metricsPort!)} (${err.message})`);
     });
-    app.ctx.logger.info({ worker: app.scheduler?.workerId, database: app.ctx.store.dialect, metrics: metrics?.url ?? 'off' }, 'Octopost worker started');
-    onShutdown(app, async () => {
-      await metrics?.close();
-    });
+    app.ctx.logger.info({ worker: app.scheduler?.workerId, database: app.ctx.store.dialect, metrics }, 'Octopost worker started');
+    onShutdown(app, async () => {});
   });
 
 program

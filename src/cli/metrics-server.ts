@@ -7,9 +7,13 @@ import { healthOf, metricsOf } from '../services/probes.js';
 /**
  * `octopost worker`'s window for monitoring: GET /metrics and GET /healthz on HOST at
  * OCTOPOST_METRICS_PORT, nothing else. Plain node:http, not the API's Fastify stack: a worker
- * answers two fixed paths to a scraper and keeps its start-up light.
+ * answers two fixed paths to a scraper and keeps its start-up light. Returns its URL.
+ *
+ * It is never closed: it answers until the process exits, through a graceful stop too (a scrape
+ * then shows the in-flight attempts finishing), and closing it first would wait for a scrape
+ * blocked on an unreachable database before the scheduler even began to stop.
  */
-export async function startMetricsServer(app: App, host: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startMetricsServer(app: App, host: string, port: number): Promise<string> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const answer = async () => {
@@ -37,10 +41,10 @@ export async function startMetricsServer(app: App, host: string, port: number): 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  return {
-    url: httpOrigin(host, (server.address() as AddressInfo).port),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return httpOrigin(host, (server.address() as AddressInfo).port);
 }
