@@ -150,15 +150,16 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
 
 /**
  * Answers any route can give, whatever it does, added to each route's documented responses: the
- * database away (503, with Retry-After; error-handler.ts), and for a route that takes a body, a
- * body too large or not JSON (413, 415). Written once here rather than on ~45 routes.
+ * database away (503, with Retry-After; error-handler.ts), and for every method whose body is
+ * read (even where the route expects none), a body too large or not JSON (413, 415). Written
+ * once here rather than on ~45 routes.
  */
 function documentAnswersOfEveryRoute(server: FastifyInstance) {
   server.addHook('onRoute', (route) => {
-    const schema = route.schema as { hide?: boolean; body?: unknown; response?: Record<number, unknown> } | undefined;
+    const schema = route.schema as { hide?: boolean; response?: Record<number, unknown> } | undefined;
     if (!schema?.response || schema.hide) return;
     schema.response[503] ??= ErrorBody;
-    if (schema.body) {
+    if ([route.method].flat().some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m))) {
       schema.response[413] ??= ErrorBody;
       schema.response[415] ??= ErrorBody;
     }
