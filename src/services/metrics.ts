@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Outcome } from '../store/queue.repository.js';
 
 /** What an attempt ends as (`lost_lease`: its outcome came after another worker took it back). */
-const ATTEMPT_OUTCOMES = ['published', 'retrying', 'failed', 'unknown', 'lost_lease'] as const;
+const ATTEMPT_OUTCOMES = ['published', 'retrying', 'failed', 'unknown', 'lost_lease'] as const satisfies readonly (Outcome['status'] | 'lost_lease')[];
 /** What a delivery taken back from a stopped worker becomes. */
-const RECOVERED_OUTCOMES = ['retrying', 'unknown', 'failed'] as const;
+const RECOVERED_OUTCOMES = ['retrying', 'unknown', 'failed'] as const satisfies readonly Outcome['status'][];
 
 /**
  * Prometheus metrics of one Octopost process (a registry per app, so tests can run several). The

@@ -4,7 +4,7 @@ import { LINK_PLACEHOLDER, withCrossLink } from '../core/cross-link.js';
 import { conflict, DomainError, notFound, validationFailed } from '../core/errors.js';
 import { ID_PREFIX, newId } from '../core/ids.js';
 import { isEditable, type PostStatus } from '../core/statuses.js';
-import { parseInstant } from '../core/time.js';
+import { MAX_STAGGER_MINUTES, parseInstant } from '../core/time.js';
 import { rulesOf } from '../platforms/platform.js';
 import { checkPublicUrl } from '../platforms/url-guard.js';
 import { findAccountsByIds, type AccountRecord } from '../store/account.repository.js';
@@ -53,7 +53,6 @@ export interface NewPostRow {
   staggerMinutes: number;
 }
 
-const MAX_STAGGER_MINUTES = 24 * 60;
 /**
  * Times from the year 10000 on need expanded ISO years, and a staggered delivery of one near the
  * end of the Date range (+275760) fell outside it: stored, then a 500 when shown.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEEKDAYS } from '../../core/local-time.js';
+import { MAX_STAGGER_MINUTES } from '../../core/time.js';
 
 const time = z.string().max(5).describe('HH:MM, a wall-clock time in the timezone');
 const date = z.string().max(10).describe('YYYY-MM-DD');
@@ -22,7 +23,7 @@ export const BulkScheduleBody = z
     post_ids: z.array(z.string().max(100)).max(5000).describe('Drafts (or scheduled posts), in the order they take the slots'),
     pattern: Pattern,
     timezone: z.string().max(100).optional().describe("IANA zone of the pattern's times; default: the user's setting"),
-    stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: 1440 }).describe("Minutes between the networks of each post (replaces each post's own; 0 to 1440)"),
+    stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: MAX_STAGGER_MINUTES }).describe(`Minutes between the networks of each post (replaces each post's own; 0 to ${MAX_STAGGER_MINUTES})`),
   })
   .meta({ id: 'BulkSchedule' });
 

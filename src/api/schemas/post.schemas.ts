@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES, POST_STATUSES } from '../../core/statuses.js';
+import { MAX_STAGGER_MINUTES } from '../../core/time.js';
 import { IsoTime, Media, Segment } from './common.schemas.js';
 
 const ErrorInfo = z.object({
@@ -83,7 +84,7 @@ const editable = {
   segments: z.array(Segment).max(100).optional().describe('Replies that follow the post (a thread)'),
   thread: z.array(Segment).max(100).optional().describe('Alias of segments'),
   platform_options: z.record(z.string(), z.unknown()).optional(),
-  stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: 1440 }).describe('Minutes between the networks of one post (0 to 1440)'),
+  stagger_minutes: z.number().int().optional().meta({ minimum: 0, maximum: MAX_STAGGER_MINUTES }).describe(`Minutes between the networks of one post (0 to ${MAX_STAGGER_MINUTES})`),
 };
 
 export const CreatePostBody = z.strictObject({ ...editable, ...targets }).meta({ id: 'CreatePost' });

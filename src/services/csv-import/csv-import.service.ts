@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { parseRowTime } from '../../core/csv-time.js';
 import { DomainError, validationFailed } from '../../core/errors.js';
 import { isValidZone } from '../../core/local-time.js';
+import { MAX_STAGGER_MINUTES } from '../../core/time.js';
 import { type AccountRecord, listAccounts } from '../../store/account.repository.js';
 import type { AppContext } from '../context.js';
 import { resolveTargets } from '../post-targets.js';
@@ -77,7 +78,7 @@ export class CsvImportService {
       if (time.kind === 'invalid') problem('scheduled_at', time.message);
       if (time.kind === 'at' && time.instant <= now) problem('scheduled_at', `${new Date(time.instant).toISOString()} is in the past.`);
       const stagger = record.stagger_minutes?.trim() ? Number(record.stagger_minutes) : 0;
-      if (!Number.isInteger(stagger) || stagger < 0 || stagger > 1440) problem('stagger_minutes', 'stagger_minutes must be a whole number from 0 to 1440.');
+      if (!Number.isInteger(stagger) || stagger < 0 || stagger > MAX_STAGGER_MINUTES) problem('stagger_minutes', `stagger_minutes must be a whole number from 0 to ${MAX_STAGGER_MINUTES}.`);
       const images = imagesOf(record.image_urls ?? '', record.alt_texts ?? '', problem);
 
       let targets: AccountRecord[] = [];
