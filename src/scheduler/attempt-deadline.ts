@@ -1,14 +1,5 @@
 import { setMaxListeners } from 'node:events';
 
-/**
- * The time limit of attempts started together, as one AbortSignal: attempts that start within a
- * few milliseconds of each other share one controller and one timer. Creating an AbortSignal
- * costs ~6 µs on Node 20, ~3% of a delivery's CPU in the burst benchmark when every attempt made
- * its own. Also aborted when the scheduler is forced to stop.
- *
- * Not AbortSignal.any(): on Node 20 it keeps every signal it ever combined alive
- * (nodejs/node#55351).
- */
 /** Why an attempt's signal fired when the scheduler was forced to stop (not its own time limit). */
 class StoppingError extends Error {
   override name = 'AbortError';
@@ -22,6 +13,15 @@ export function cutByShutdown(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof StoppingError;
 }
 
+/**
+ * The time limit of attempts started together, as one AbortSignal: attempts that start within a
+ * few milliseconds of each other share one controller and one timer. Creating an AbortSignal
+ * costs ~6 µs on Node 20, ~3% of a delivery's CPU in the burst benchmark when every attempt made
+ * its own. Also aborted when the scheduler is forced to stop.
+ *
+ * Not AbortSignal.any(): on Node 20 it keeps every signal it ever combined alive
+ * (nodejs/node#55351).
+ */
 export class AttemptDeadline {
   readonly signal: AbortSignal;
   /** performance.now() when it was made: an attempt joining later gets that much less time. */
