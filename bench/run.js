@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { releaseAll } from './lib/cleanup.js';
 import { PG_ADMIN_URL, probePostgres } from './lib/databases.js';
 import { derivedRows } from './lib/derived.js';
+import { probeMachine, slowMachineNotes } from './lib/machine-probe.js';
 import { errorRow, machineInfo, printTable, saveResults, toRow } from './lib/report.js';
 import { pairedWith, repeated } from './lib/repeat.js';
 import { runBounded } from './lib/timing.js';
@@ -66,6 +67,8 @@ async function main() {
   const started = Date.now();
   const postgres = await probePostgres();
   const machine = await machineInfo(postgres);
+  /** The machine probe's CPU ms just before each scenario (lib/machine-probe.js). */
+  machine.probes = {};
   const rows = [];
   const notes = [];
   const details = {};
@@ -87,6 +90,7 @@ async function main() {
         rows.push(errorRow(scenario.name, database, 'not run: the bench time budget is spent'));
         continue;
       }
+      machine.probes[`${scenario.name}/${database}`] = Number(probeMachine().toFixed(1));
       process.stdout.write(`${scenario.name} on ${database}: ${scenario.title} ... `);
       const t0 = Date.now();
       try {
@@ -107,6 +111,7 @@ async function main() {
   }
 
   machine.loadAverageAtEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+  notes.push(...slowMachineNotes(machine.probes));
   // On a shared machine the wall-clock figures (lateness, burst, floor) are inflated; say so.
   const busiest = Math.max(...machine.loadAverageAtStart, ...machine.loadAverageAtEnd);
   if (busiest > os.cpus().length) {

@@ -83,6 +83,9 @@ export function saveResults(dir, result) {
     '',
     `Machine: Node ${m.node}, ${m.cpus}, ${m.memory} RAM, ${m.platform}; SQLite ${m.sqlite}; PostgreSQL ${m.postgres}.`,
     `Load average (1/5/15 min): ${m.loadAverageAtStart.join(' / ')} at start, ${m.loadAverageAtEnd?.join(' / ') ?? '?'} at end.`,
+    ...(m.probes && Object.keys(m.probes).length
+      ? [`Machine probe before each scenario (fixed JSON work, CPU ms, lower is faster; \`lib/machine-probe.js\`): ${Math.min(...Object.values(m.probes))} to ${Math.max(...Object.values(m.probes))} ms.`]
+      : []),
     `Settings: worker concurrency ${result.settings.workerConcurrency}, claim batch 50.`,
     '',
     `| ${HEADER.join(' | ')} |`,

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { ID_PREFIX, newId } from '../../dist/core/ids.js';
 import { analyzeLikeAutovacuum, connectWebhooks, startOctopost } from '../lib/octopost.js';
+import { probeMachine } from '../lib/machine-probe.js';
 import { percentile } from '../lib/stats.js';
 import { call, createApiKey, startOctopostProcess } from './processes.js';
 
@@ -91,7 +92,10 @@ export default {
       };
 
       for (let i = 0; i < WARMUP_MONTHS; i++) await walk();
+      // The machine's speed right around the first-page samples: it changes from second to second.
+      const probeBefore = probeMachine();
       const first = await firstPages(FIRST_PAGES, LIMIT);
+      const probeAfter = probeMachine();
       const small = await firstPages(FIRST_PAGES, SMALL_LIMIT);
       const months = [];
       const later = [];
@@ -111,6 +115,7 @@ export default {
           { figure: `first page (${LIMIT} posts) p50`, value: percentile(first.ms, 50), unit: 'ms' },
           { figure: `first page (${LIMIT} posts) p99`, value: percentile(first.ms, 99), unit: 'ms', goal: { op: '<', value: 50 } },
           { figure: `first page (${LIMIT} posts) server CPU`, value: first.cpuMs, unit: 'ms' },
+          { figure: 'machine probe before / after the first pages (lower: faster)', value: `${probeBefore.toFixed(0)} / ${probeAfter.toFixed(0)} ms` },
           { figure: 'later pages (cursor) p50', value: percentile(later, 50), unit: 'ms' },
           { figure: 'later pages (cursor) p99', value: percentile(later, 99), unit: 'ms' },
           { figure: `whole month (${pageCount} pages, ${inMonth.toLocaleString('en')} posts) p50`, value: percentile(months, 50), unit: 'ms' },
@@ -121,6 +126,7 @@ export default {
         ],
         details: {
           posts: POSTS, accounts: ACCOUNTS, seeded, seedMs, month: { from: from.toISOString(), to: to.toISOString(), posts: inMonth, pages: pageCount },
+          machineProbeMs: { beforeFirstPages: probeBefore, afterFirstPages: probeAfter },
           firstPageBytes: first.bytes, smallPageBytes: small.bytes, serverCpuMs: { firstPage: first.cpuMs, smallPage: small.cpuMs, wholeMonth: monthCpuMs },
           samples: { firstPage: first.ms, smallPage: small.ms, laterPages: later, wholeMonth: months },
         },
