@@ -6,19 +6,18 @@ import type { FastifyInstance } from 'fastify';
  * a wrong address. Collected from the routes as they are added; call before adding them.
  */
 export function collectAllowedMethods(server: FastifyInstance): (path: string) => string[] {
-  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  // By path pattern: "/v1/posts/:id" → ^/v1/posts/[^/]+$ (the API's parameters are whole segments).
+  const routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
   server.addHook('onRoute', (route) => {
     if (!route.url?.startsWith('/v1/')) return;
-    // "/v1/posts/:id" → /^\/v1\/posts\/[^/]+$/ (the API's parameters are whole segments).
     const source = route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
-    const methods = [route.method].flat();
-    const existing = routes.find((r) => r.pattern.source === new RegExp(`^${source}$`).source);
-    if (existing) for (const m of methods) existing.methods.add(m);
-    else routes.push({ pattern: new RegExp(`^${source}$`), methods: new Set(methods) });
+    const entry = routes.get(source) ?? { pattern: new RegExp(`^${source}$`), methods: new Set<string>() };
+    for (const m of [route.method].flat()) entry.methods.add(m);
+    routes.set(source, entry);
   });
   return (path) => {
     const allowed = new Set<string>();
-    for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) allowed.add(m);
+    for (const route of routes.values()) if (route.pattern.test(path)) for (const m of route.methods) allowed.add(m);
     return [...allowed].sort();
   };
 }

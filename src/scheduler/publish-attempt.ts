@@ -82,22 +82,26 @@ export async function attemptDelivery(
       error: { code: 'internal_error', message: `Publishing stopped unexpectedly (${(err as Error).message}).`, permanent: false },
     };
   }
-  // Cut off by a stopping worker (its grace was over), not by the attempt's own time limit: the
-  // adapter saw an abort and blamed the network ("did not answer in time"). Say what happened;
-  // whether anything was sent stays the adapter's call. Any other answer it gave stands.
-  const interrupted = outcome.kind !== 'published' && cutByShutdown(signal) && (outcome.error.code === 'timeout' || outcome.error.code === 'internal_error');
-  if (interrupted) {
-    const unsent = outcome.kind === 'failed';
-    outcome = {
-      kind: unsent ? 'failed' : 'ambiguous',
-      error: {
-        code: 'interrupted',
-        message: unsent ? 'Octopost was stopping and cut this attempt off before it sent anything more.' : 'Octopost was stopping and cut this attempt off; the post may have gone out.',
-        permanent: false,
-      },
-    };
-  } else if (outcome.kind !== 'published' && signal.aborted && outcome.error.code !== 'timeout' && !cutByShutdown(signal)) {
-    outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
+  // Ended by its signal: the attempt's own time limit, or a stopping worker (its grace over).
+  let interrupted = false;
+  if (outcome.kind !== 'published' && signal.aborted) {
+    const stopped = cutByShutdown(signal);
+    // Stopped: the adapter saw an abort and blamed the network ("did not answer in time"). Say what
+    // happened; whether anything was sent stays the adapter's call. Any other answer it gave stands.
+    interrupted = stopped && (outcome.error.code === 'timeout' || outcome.error.code === 'internal_error');
+    if (interrupted) {
+      const unsent = outcome.kind === 'failed';
+      outcome = {
+        kind: unsent ? 'failed' : 'ambiguous',
+        error: {
+          code: 'interrupted',
+          message: unsent ? 'Octopost was stopping and cut this attempt off before it sent anything more.' : 'Octopost was stopping and cut this attempt off; the post may have gone out.',
+          permanent: false,
+        },
+      };
+    } else if (!stopped && outcome.error.code !== 'timeout') {
+      outcome = { kind: 'ambiguous', error: { code: 'timeout', message: `No answer within ${seconds} s; the post may have gone out.`, permanent: false } };
+    }
   }
 
   const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
