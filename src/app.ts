@@ -46,6 +46,8 @@ export interface AppOptions {
   worker?: boolean;
   /** Tests: SQLite file name inside the data dir (or :memory:). */
   sqliteFile?: string;
+  /** Tests: compare even a given `clock` with PostgreSQL's, as the system clock is (LeaseClock). */
+  compareClockWithDatabase?: boolean;
 }
 
 /** Builds one Octopost process: storage (migrated), services and, if asked, the scheduler. */
@@ -88,7 +90,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let scheduler: Scheduler | undefined;
   let refresher: TokenRefresher | undefined;
   if (options.worker) {
-    scheduler = new Scheduler(ctx, { recoverAllOrphansOnStart: store.dialect === 'sqlite' });
+    scheduler = new Scheduler(ctx, {
+      recoverAllOrphansOnStart: store.dialect === 'sqlite',
+      compareClockWithDatabase: options.compareClockWithDatabase ?? options.clock === undefined,
+    });
     await scheduler.start();
     refresher = new TokenRefresher(ctx);
     refresher.start();

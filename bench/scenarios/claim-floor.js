@@ -30,7 +30,8 @@ export default {
       const started = process.hrtime.bigint();
       for (;;) {
         if (signal.aborted) throw signal.reason;
-        const rows = await claimDue(db, storeDialect, 'bench-floor', Date.now(), leaseMs, BATCH);
+        const now = Date.now();
+        const rows = await claimDue(db, storeDialect, 'bench-floor', now, now + leaseMs, BATCH);
         statements++;
         claimed += rows.length;
         if (rows.length < BATCH) break;

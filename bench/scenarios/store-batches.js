@@ -39,7 +39,8 @@ export default {
         const started = performance.now();
         for (;;) {
           if (signal.aborted) throw signal.reason;
-          const { deliveries } = await claimWork(db, dialect, 'bench-batches', Date.now(), 60_000, batch);
+          const now = Date.now();
+          const { deliveries } = await claimWork(db, dialect, 'bench-batches', now, now + 60_000, batch);
           statements++;
           if (deliveries.length === 0) break;
           const at = Date.now();

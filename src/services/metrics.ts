@@ -47,6 +47,11 @@ export function createMetrics(platforms: readonly string[] = []) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    clockOffset: new Gauge({
+      name: 'octopost_clock_offset_seconds',
+      help: "PostgreSQL's clock minus this worker's, as last measured (at start and each sweep; 0 on SQLite). Positive: this node runs behind. From 1 s on, posts go out that much late (or early) and a warning is logged.",
+      registers: [registry],
+    }),
     givenBack: new Counter({
       name: 'octopost_given_back_total',
       help: 'Deliveries a worker claimed ahead of its free slots and gave back unstarted, as its slots stayed busy too long (or it was stopping): a sign that workerConcurrency is too low for how slow the networks answer.',

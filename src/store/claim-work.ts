@@ -29,13 +29,13 @@ export async function claimWork(
   dialect: Dialect,
   worker: string,
   now: number,
-  leaseMs: number,
+  leaseUntil: number,
   limit: number,
 ): Promise<ClaimedWork> {
-  if (dialect === 'postgres') return claimWorkPostgres(db, worker, now, leaseMs, limit);
+  if (dialect === 'postgres') return claimWorkPostgres(db, worker, now, leaseUntil, limit);
   // One transaction: if the reads fail, nothing stays claimed with no one publishing it.
   return db.transaction().execute(async (trx) => {
-    const deliveries = await claimDue(trx, dialect, worker, now, leaseMs, limit);
+    const deliveries = await claimDue(trx, dialect, worker, now, leaseUntil, limit);
     if (deliveries.length === 0) return { deliveries, posts: new Map(), accounts: new Map() };
     const posts = await loadPublishPayloads(trx, deliveries.map((d) => d.postId));
     const accounts = await findAccountsByIds(trx, [...new Set(deliveries.map((d) => d.accountId))]);
@@ -47,19 +47,19 @@ type ClaimWorkRow = { deliveries: Selectable<DeliveriesTable>[]; posts: PublishP
 
 const claimWorkStatement = preparedStatement(
   'octopost_claim_work',
-  (worker: string, now: number, leaseMs: number, limit: number) => sql<ClaimWorkRow>`
-    WITH claimed AS (SELECT * FROM ${claimDuePostgres(worker, now, leaseMs, limit)})
+  (worker: string, now: number, leaseUntil: number, limit: number) => sql<ClaimWorkRow>`
+    WITH claimed AS (SELECT * FROM ${claimDuePostgres(worker, now, leaseUntil, limit)})
     SELECT
       (SELECT COALESCE(json_agg(claimed), '[]') FROM claimed) AS deliveries,
       (SELECT COALESCE(json_agg(p), '[]') FROM (SELECT DISTINCT post_id FROM claimed) AS c, LATERAL (
          SELECT ${sql.join(PUBLISH_PAYLOAD_COLUMNS.map((c) => sql.ref(`posts.${c}`)))} FROM posts WHERE posts.id = c.post_id OFFSET 0) AS p) AS posts,
       (SELECT COALESCE(json_agg(a), '[]') FROM (SELECT DISTINCT account_id FROM claimed) AS c, LATERAL (
          SELECT * FROM accounts WHERE accounts.id = c.account_id OFFSET 0) AS a) AS accounts`,
-  (worker, now, leaseMs, limit) => [worker, now, now + leaseMs, limit], // as claimDuePostgres takes them
+  (worker, now, leaseUntil, limit) => [worker, now, leaseUntil, limit], // as claimDuePostgres takes them
 );
 
-async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseMs: number, limit: number): Promise<ClaimedWork> {
-  const { rows } = await db.executeQuery(claimWorkStatement(db, worker, now, leaseMs, limit));
+async function claimWorkPostgres(db: Kysely<Database>, worker: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedWork> {
+  const { rows } = await db.executeQuery(claimWorkStatement(db, worker, now, leaseUntil, limit));
   const row = rows[0] ?? { deliveries: [], posts: [], accounts: [] }; // a SELECT without FROM: always one row
   return {
     deliveries: inDueOrder(row.deliveries),

@@ -14,22 +14,23 @@ type Db = Kysely<Database>;
  * On PostgreSQL the statement is the function octopost_claim_due (migrations 0005 and 0007 say why);
  * its FOR UPDATE SKIP LOCKED lets any number of workers claim side by side without waiting on each
  * other or taking the same row. SQLite has one writer at a time, so the plain statement is
- * already exclusive.
+ * already exclusive. `now` decides what is due (this node's clock); `leaseUntil` is in the leases'
+ * time (LeaseClock), as findExpiredLeases judges it.
  */
 export async function claimDue(
   db: Db,
   dialect: Dialect,
   worker: string,
   now: number,
-  leaseMs: number,
+  leaseUntil: number,
   limit: number,
 ): Promise<DeliveryRecord[]> {
   const result =
     dialect === 'postgres'
-      ? await sql<Selectable<DeliveriesTable>>`SELECT * FROM ${claimDuePostgres(worker, now, leaseMs, limit)}`.execute(db)
+      ? await sql<Selectable<DeliveriesTable>>`SELECT * FROM ${claimDuePostgres(worker, now, leaseUntil, limit)}`.execute(db)
       : await sql<Selectable<DeliveriesTable>>`
           UPDATE deliveries
-             SET status = 'publishing', locked_by = ${worker}, lease_until = ${now + leaseMs},
+             SET status = 'publishing', locked_by = ${worker}, lease_until = ${leaseUntil},
                  attempts = attempts + 1, updated_at = ${now}
            WHERE id IN (
              SELECT id FROM deliveries
@@ -41,8 +42,8 @@ export async function claimDue(
 }
 
 /** PostgreSQL's claim statement (migration 0005), to select from. */
-export function claimDuePostgres(worker: string, now: number, leaseMs: number, limit: number) {
-  return sql<Selectable<DeliveriesTable>>`octopost_claim_due(${worker}, ${now}, ${now + leaseMs}, ${limit})`;
+export function claimDuePostgres(worker: string, now: number, leaseUntil: number, limit: number) {
+  return sql<Selectable<DeliveriesTable>>`octopost_claim_due(${worker}, ${now}, ${leaseUntil}, ${limit})`;
 }
 
 /** Claimed rows as deliveries, oldest due first (RETURNING keeps no order). */
@@ -142,12 +143,13 @@ async function markAccountsUsed(db: Db, accountIds: string[], at: number): Promi
 
 /**
  * Deliveries whose worker vanished mid-attempt (crash, SIGKILL, lost network): their lease ran
- * out while they were still `publishing`. `allOrphans` ignores the lease, for a single-node
- * SQLite worker starting up, which knows no other worker can hold them.
+ * out while they were still `publishing`. `leaseNow` is now in the leases' time (LeaseClock).
+ * `allOrphans` ignores the lease, for a single-node SQLite worker starting up, which knows no
+ * other worker can hold them.
  */
-export async function findExpiredLeases(db: Db, now: number, allOrphans: boolean, limit: number): Promise<DeliveryRecord[]> {
+export async function findExpiredLeases(db: Db, leaseNow: number, allOrphans: boolean, limit: number): Promise<DeliveryRecord[]> {
   let query = db.selectFrom('deliveries').selectAll().where('status', '=', 'publishing');
-  if (!allOrphans) query = query.where('lease_until', '<', now);
+  if (!allOrphans) query = query.where('lease_until', '<', leaseNow);
   return (await query.orderBy('lease_until').limit(limit).execute()).map(toDelivery);
 }
 

@@ -128,7 +128,7 @@ describe.each(await dialects())('deliveries whose outcome is unknown, on %s', (d
 
     // Another worker claims both at their due time (lease 10 s) and dies before recording anything.
     const { db, dialect: storeDialect } = t.app.ctx.store;
-    const claimed = await claimDue(db, storeDialect, 'dead-worker', clock.now() + MINUTE, 10_000, 10);
+    const claimed = await claimDue(db, storeDialect, 'dead-worker', clock.now() + MINUTE, clock.now() + MINUTE + 10_000, 10);
     expect(claimed.map((d) => d.id).sort()).toEqual(created.deliveries.map((d: any) => d.id).sort());
 
     // Our live scheduler reaches the due time: nothing is left for it to claim.

@@ -45,7 +45,7 @@ describe.skipIf(!(await postgresAvailable()))('the claim statement on an analyse
       const dueTimes: number[] = [];
       // More calls than the 5 after which PostgreSQL's plan cache settles on a plan.
       for (let call = 0; call < 8; call++) {
-        const batch = await claimDue(trx, 'postgres', 'w', 10_000, 60_000, 28);
+        const batch = await claimDue(trx, 'postgres', 'w', 10_000, 70_000, 28);
         expect(batch).toHaveLength(28);
         expect(batch.every((d) => d.status === 'publishing' && d.lockedBy === 'w')).toBe(true);
         dueTimes.push(...batch.map((d) => d.dueAt));
