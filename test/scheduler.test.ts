@@ -241,6 +241,21 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(Date.parse(delivery.next_attempt_at)).toBe(clock.now() + 1000); // the first retry delay of this app's config
   });
 
+  it('a clock jumping past the lease of a live attempt (sleep, NTP step): the sweep leaves it to end with its own outcome', async () => {
+    const silent = await connect('/silent');
+    receiver.script('/silent', ['hang']);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [silent], scheduled_for: at(MINUTE) });
+    clock.advance(MINUTE);
+    await receiver.waitFor(1, '/silent');
+    clock.advance(2 * MINUTE); // past the 7 s lease, and through the 60 s sweep
+    await t.app.scheduler!.drain(); // until the attempt's own 2 s limit ends it
+    const [delivery] = (await post(created.json.id)).deliveries;
+    expect(delivery).toMatchObject({ status: 'retrying', attempts: 1, last_error: { code: 'timeout' } });
+    expect(delivery.history.map((h: any) => h.outcome)).toEqual(['ambiguous']);
+    expect((await t.app.ctx.metrics.recoveredLeases.get()).values.every((v) => v.value === 0)).toBe(true);
+    expect(receiver.on('/silent')).toHaveLength(1);
+  });
+
   it('ends an attempt without an answer at the time limit, while the others claimed with it go on', async () => {
     const silent = await connect('/silent');
     const prompt = await connect('/prompt');

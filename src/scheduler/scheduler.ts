@@ -319,11 +319,15 @@ export class Scheduler {
   /**
    * Takes back deliveries whose worker stopped mid-attempt. Their outcome is unknown: repeated
    * at once where the account deduplicates (deduplicatesOf; within the retry budget), `unknown`
-   * elsewhere.
+   * elsewhere. Never this worker's own live ones: it knows they are not abandoned, whatever the
+   * lease says after its clock jumped (a machine waking from sleep, an NTP step), and their
+   * attempts end with their own outcome.
    */
   private async recoverLeases(allOrphans: boolean): Promise<void> {
     const now = this.ctx.clock.now();
-    const expired = await findExpiredLeases(this.ctx.store.db, this.leaseClock.now(), allOrphans, 1000);
+    const expired = (await findExpiredLeases(this.ctx.store.db, this.leaseClock.now(), allOrphans, 1000)).filter(
+      (delivery) => !(delivery.lockedBy === this.workerId && this.inFlight.has(delivery.id)),
+    );
     if (expired.length === 0) return;
     const accounts = await findAccountsByIds(this.ctx.store.db, [...new Set(expired.map((d) => d.accountId))]);
     for (const delivery of expired) {
