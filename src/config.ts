@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_RETRY_DELAYS_MS } from './core/retry-policy.js';
 import { parseDuration, parseDurationList } from './core/time.js';
@@ -16,6 +17,11 @@ export interface Config {
   secretKey: string | undefined;
   blockPrivateUrls: boolean;
   rateLimitPerMinute: number;
+  /**
+   * Peers whose X-Forwarded-For is believed (addresses, CIDR ranges, proxy-addr's names), or
+   * false: the client's address, which the rate limits and the sign-in throttle count by.
+   */
+  trustProxy: string[] | false;
   logLevel: string;
   /** How many deliveries one worker publishes at the same time. */
   workerConcurrency: number;
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.OCTOPOST_SECRET_KEY || undefined,
     blockPrivateUrls: read('OCTOPOST_BLOCK_PRIVATE_URLS', false, bool),
     rateLimitPerMinute: read('OCTOPOST_RATE_LIMIT', 1000, positiveInt),
+    trustProxy: read('OCTOPOST_TRUST_PROXY', ['loopback'], trustedProxies),
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: read('OCTOPOST_WORKER_CONCURRENCY', 64, positiveInt),
     publicUrl: read('OCTOPOST_PUBLIC_URL', '', httpUrl),
@@ -114,6 +121,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.publishTimeoutMs <= 0) problems.push('OCTOPOST_PUBLISH_TIMEOUT: must be above zero');
   if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config;
+}
+
+/** Names proxy-addr (Fastify's trustProxy) gives to address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * OCTOPOST_TRUST_PROXY: `false` (believe no X-Forwarded-For), or a comma-separated list of
+ * addresses, CIDR ranges and the names loopback, linklocal, uniquelocal. The default, loopback,
+ * is the documented setup (a reverse proxy on the same machine, HOST=127.0.0.1); a client that
+ * connects from elsewhere cannot choose its address by sending the header.
+ */
+function trustedProxies(v: string): string[] | false {
+  if (/^(false|no|none|off)$/i.test(v.trim())) return false;
+  const entries = v.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGE_NAMES.has(entry)) continue;
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new Error(`"${entry}" is not an address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal (or false)`);
+    }
+  }
+  if (entries.length === 0) throw new Error('list the proxies to believe, or false');
+  return entries;
 }
 
 /** Leaves out unset (or empty) variables, so adapters keep their defaults. */

@@ -49,7 +49,10 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     // Per-request lines would drown the scheduler's; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: false,
+    // The client's address (rate limits, the sign-in throttle) from X-Forwarded-For, when the
+    // peer is a trusted proxy: otherwise, behind the usual reverse proxy, every client was the
+    // proxy, and ten wrong passwords from anyone locked everyone out of signing in.
+    trustProxy: app.ctx.config.trustProxy,
     // The router refuses some URLs before any route or hook runs: answer them with the error body too.
     frameworkErrors: (error, _request, reply) => {
       if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad_request', 'The URL is not valid (malformed percent-encoding).', { field: 'url' });

@@ -23,10 +23,11 @@ describe('web sign-in and its API', () => {
   });
   afterEach(async () => t.close());
 
-  const call = async (method: string, url: string, options: { body?: unknown; headers?: Record<string, string>; cookie?: string } = {}) => {
+  const call = async (method: string, url: string, options: { body?: unknown; headers?: Record<string, string>; cookie?: string; from?: string } = {}) => {
     const res = await t.server.inject({
       method: method as 'GET',
       url,
+      ...(options.from && { remoteAddress: options.from }),
       headers: {
         ...(options.body !== undefined && { 'content-type': 'application/json' }),
         ...(options.cookie && { cookie: options.cookie }),
@@ -101,6 +102,41 @@ describe('web sign-in and its API', () => {
     for (let i = 0; i < 10; i++) await call('POST', '/v1/session', { body: { email: 'owner@example.com', password: `guess ${i} guess` }, headers: CSRF });
     const blocked = await call('POST', '/v1/session', { body: { email: 'owner@example.com', password: PASSWORD }, headers: CSRF });
     expect(blocked).toMatchObject({ status: 429, json: { code: 'rate_limited' } });
+  });
+
+  it('behind a reverse proxy on this machine, throttles the guessing client, not everyone behind the proxy', async () => {
+    await setup();
+    const signIn = (password: string, client: string, from = '127.0.0.1') =>
+      call('POST', '/v1/session', { body: { email: 'owner@example.com', password }, headers: { ...CSRF, 'x-forwarded-for': client }, from });
+    for (let i = 0; i < 10; i++) await signIn(`guess ${i} guess`, '203.0.113.7');
+    expect(await signIn(PASSWORD, '203.0.113.7')).toMatchObject({ status: 429, json: { code: 'rate_limited' } });
+    expect((await signIn(PASSWORD, '198.51.100.20')).status).toBe(200);
+
+    // A client reaching the server directly cannot pick its address with the header.
+    for (let i = 0; i < 10; i++) await signIn(`guess ${i} guess`, `192.0.2.${i}`, '198.51.100.99');
+    expect((await signIn(PASSWORD, '192.0.2.200', '198.51.100.99')).status).toBe(429);
+  });
+
+  it('believes no X-Forwarded-For with OCTOPOST_TRUST_PROXY=false, and refuses a malformed list', async () => {
+    expect(loadConfig({ OCTOPOST_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ OCTOPOST_TRUST_PROXY: ' 10.0.0.0/8, loopback ,::1' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback', '::1']);
+    expect(loadConfig({}).trustProxy).toEqual(['loopback']);
+    expect(() => loadConfig({ OCTOPOST_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/OCTOPOST_TRUST_PROXY: "10\.0\.0\.0\/33" is not an address, a CIDR range/);
+    expect(() => loadConfig({ OCTOPOST_TRUST_PROXY: 'my-proxy.local' })).toThrow(/OCTOPOST_TRUST_PROXY: "my-proxy\.local" is not an address/);
+
+    const db = await createTestDatabase('sqlite');
+    const app = await createApp({ ...loadConfig({ OCTOPOST_TRUST_PROXY: 'false' }), dataDir: db.dataDir }, { logger: pino({ level: 'silent' }) });
+    const server = await buildServer(app);
+    try {
+      const signIn = (password: string, client: string) =>
+        server.inject({ method: 'POST', url: '/v1/session', headers: { ...CSRF, 'content-type': 'application/json', 'x-forwarded-for': client }, payload: JSON.stringify({ email: 'owner@example.com', password }) });
+      for (let i = 0; i < 10; i++) expect((await signIn(`guess ${i} guess`, `192.0.2.${i}`)).statusCode).toBe(401);
+      expect((await signIn(PASSWORD, '198.51.100.20')).statusCode).toBe(429); // all one client: the socket's address
+    } finally {
+      await server.close();
+      await app.close();
+      await db.drop();
+    }
   });
 
   it('lists, creates (shown once) and revokes API keys; a scoped key cannot manage keys', async () => {
