@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/time.js';
 import { createPlatformRegistry, type PlatformRegistry } from './platforms/registry.js';
+import { LeaseClock } from './scheduler/lease-clock.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { TokenRefresher } from './scheduler/token-refresher.js';
 import { AccountService } from './services/account.service.js';
@@ -61,14 +62,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   const platforms = options.platforms ?? createPlatformRegistry(config);
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(platforms.names());
   const ctx: AppContext = {
     config,
     store,
-    clock: options.clock ?? systemClock,
+    clock,
+    leaseClock: new LeaseClock({ store, clock, metrics, logger }, options.compareClockWithDatabase ?? options.clock === undefined),
     platforms,
     secrets: SecretBox.fromConfig(config.secretKey, config.dataDir),
     due: createDueNotifier(store, (err) => logger.warn({ err }, 'due notifications interrupted; reconnecting')),
-    metrics: createMetrics(platforms.names()),
+    metrics,
     logger,
   };
   const posts = new PostService(ctx);
@@ -90,10 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let scheduler: Scheduler | undefined;
   let refresher: TokenRefresher | undefined;
   if (options.worker) {
-    scheduler = new Scheduler(ctx, {
-      recoverAllOrphansOnStart: store.dialect === 'sqlite',
-      compareClockWithDatabase: options.compareClockWithDatabase ?? options.clock === undefined,
-    });
+    scheduler = new Scheduler(ctx, { recoverAllOrphansOnStart: store.dialect === 'sqlite' });
     await scheduler.start();
     refresher = new TokenRefresher(ctx);
     refresher.start();

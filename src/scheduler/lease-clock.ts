@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
-import type { AppContext } from '../services/context.js';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/time.js';
+import type { Metrics } from '../services/metrics.js';
+import type { Store } from '../store/database.js';
 
 /** Offsets below this are measurement noise (and what NTP keeps clocks within): not applied. */
 const NOISE_MS = 50;
@@ -14,17 +17,19 @@ const SAMPLES = 3;
  * own clock a node running behind the others handed out leases that they saw expire too soon:
  * with a 2 s lag the last second of a long attempt could be taken over and published a second
  * time. Kept in the database's time, every node judges the same lease alike, however their clocks
- * disagree. Due times stay in this node's own clock, which should agree with the world's; an offset
- * of a second or more is logged as a warning and shown as `octopost_clock_offset_seconds`.
+ * disagree. The same goes for the lease on refreshing an account's credentials. Due times stay in
+ * this node's own clock, which should agree with the world's; an offset of a second or more is
+ * logged as a warning and shown as `octopost_clock_offset_seconds`.
  *
- * On SQLite there is one node, and nothing to agree with: the offset stays 0. Neither is it
- * measured when the app was given a clock of its own (tests' fake clocks) unless asked to.
+ * Workers measure (the scheduler, at start and at each sweep); until then the offset is 0. On
+ * SQLite there is one node, and nothing to agree with: it stays 0. Neither is it measured when the
+ * app was given a clock of its own (tests' fake clocks) unless asked to.
  */
 export class LeaseClock {
   private offsetMs = 0;
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly ctx: { store: Store; clock: Clock; metrics: Metrics; logger: Logger },
     private readonly measured: boolean,
   ) {}
 

@@ -12,7 +12,6 @@ import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
 import { findExpiredLeases, type Outcome, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
 import { AttemptDeadline } from './attempt-deadline.js';
-import { LeaseClock } from './lease-clock.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery, NOT_REPEATED } from './publish-attempt.js';
 
@@ -25,11 +24,6 @@ export interface SchedulerOptions {
   batchSize?: number;
   /** SQLite runs one worker: at start, every delivery left `publishing` is an orphan of a crash. */
   recoverAllOrphansOnStart?: boolean;
-  /**
-   * Measure this node's clock against PostgreSQL's, for leases (LeaseClock). Off for a clock of
-   * the app's own (tests' fake clocks), unless a test asks.
-   */
-  compareClockWithDatabase?: boolean;
 }
 
 /** A claimed delivery waiting for a network slot; `begin(false)` gives it back instead. */
@@ -71,7 +65,6 @@ export class Scheduler {
   private dbBackoffMs = 0;
   private keepAlive: NodeJS.Timeout | undefined;
   private readonly recorder: OutcomeRecorder;
-  private readonly leaseClock: LeaseClock;
 
   constructor(
     private readonly ctx: AppContext,
@@ -79,7 +72,6 @@ export class Scheduler {
   ) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${newId('w').slice(-6)}`;
     this.batchSize = options.batchSize ?? 50;
-    this.leaseClock = new LeaseClock(ctx, options.compareClockWithDatabase ?? true);
     this.recorder = new OutcomeRecorder({
       write: (entries) => recordOutcomes(ctx.store.db, ctx.store.dialect, entries),
       moreComing: () => this.publishing > 0,
@@ -92,7 +84,7 @@ export class Scheduler {
 
   async start(): Promise<void> {
     this.unsubscribe = this.ctx.due.subscribe((dueAt) => this.wake(dueAt));
-    await this.leaseClock.measure();
+    await this.ctx.leaseClock.measure();
     await this.recoverLeases(this.options.recoverAllOrphansOnStart ?? false);
     this.armSweep();
     this.poke();
@@ -177,7 +169,7 @@ export class Scheduler {
         if (this.capacity() < this.batchSize) return;
         const want = this.batchSize;
         const now = this.ctx.clock.now();
-        const leaseUntil = this.leaseClock.now() + this.leaseMs();
+        const leaseUntil = this.ctx.leaseClock.now() + this.leaseMs();
         const work = await claimWork(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, leaseUntil, want);
         this.dbBackoffMs = 0;
         this.enqueue(work);
@@ -325,7 +317,7 @@ export class Scheduler {
    */
   private async recoverLeases(allOrphans: boolean): Promise<void> {
     const now = this.ctx.clock.now();
-    const expired = (await findExpiredLeases(this.ctx.store.db, this.leaseClock.now(), allOrphans, 1000)).filter(
+    const expired = (await findExpiredLeases(this.ctx.store.db, this.ctx.leaseClock.now(), allOrphans, 1000)).filter(
       (delivery) => !(delivery.lockedBy === this.workerId && this.inFlight.has(delivery.id)),
     );
     if (expired.length === 0) return;
@@ -392,7 +384,7 @@ export class Scheduler {
     this.sweepTimer = this.ctx.clock.setTimer(async () => {
       if (this.stopping) return;
       try {
-        await this.leaseClock.measure();
+        await this.ctx.leaseClock.measure();
         await this.recoverLeases(false);
         this.ctx.metrics.dueBacklog.set(await countDue(this.ctx.store.db, this.ctx.clock.now()));
       } catch (err) {

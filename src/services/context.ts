@@ -4,6 +4,7 @@ import type { Clock } from '../core/time.js';
 import type { PlatformRegistry } from '../platforms/registry.js';
 import type { Store } from '../store/database.js';
 import type { DueNotifier } from '../store/due-notifier.js';
+import type { LeaseClock } from '../scheduler/lease-clock.js';
 import type { Metrics } from './metrics.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -12,6 +13,8 @@ export interface AppContext {
   config: Config;
   store: Store;
   clock: Clock;
+  /** The time leases are kept in (deliveries', credential refreshes'): PostgreSQL's, on it. */
+  leaseClock: LeaseClock;
   platforms: PlatformRegistry;
   secrets: SecretBox;
   due: DueNotifier;

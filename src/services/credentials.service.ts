@@ -65,7 +65,7 @@ export class CredentialService {
 
   /** Refreshes every account whose time has come (called by the worker's timer). */
   async refreshDue(signal: AbortSignal): Promise<number> {
-    const ids = await accountsDueForRefresh(this.ctx.store.db, this.ctx.clock.now(), 50);
+    const ids = await accountsDueForRefresh(this.ctx.store.db, this.ctx.clock.now(), this.ctx.leaseClock.now(), 50);
     for (const id of ids) {
       if (signal.aborted) break;
       await this.refresh(id, signal);
@@ -88,7 +88,7 @@ export class CredentialService {
       if (account.tokenExpiresAt !== null && account.tokenExpiresAt - now > EXPIRY_MARGIN_MS && (account.refreshAt ?? Infinity) > now) {
         return this.open(account.credentials); // someone else just refreshed it
       }
-      if (await takeRefreshLease(db, accountId, now, LEASE_MS)) return this.refreshHeld(account, signal);
+      if (await takeRefreshLease(db, accountId, this.ctx.leaseClock.now(), LEASE_MS)) return this.refreshHeld(account, signal);
       if (waited >= 10_000 || signal.aborted) return new RefreshError('Another node is refreshing this account; try again shortly.', false);
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -141,27 +141,31 @@ export async function refreshAccountConnection(
 /**
  * Takes the right to refresh one account's credentials for `leaseMs` (one node at a time: refresh
  * tokens often rotate, so a second refresh with the old token would lock the account out).
+ * `leaseNow` is now in the leases' time (LeaseClock).
  */
-export async function takeRefreshLease(db: Db, id: string, now: number, leaseMs: number): Promise<boolean> {
+export async function takeRefreshLease(db: Db, id: string, leaseNow: number, leaseMs: number): Promise<boolean> {
   const result = await db
     .updateTable('accounts')
-    .set({ refresh_lease_until: now + leaseMs })
+    .set({ refresh_lease_until: leaseNow + leaseMs })
     .where('id', '=', id)
     .where('is_active', '=', 1)
-    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', leaseNow)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Active accounts whose refresh time has come, and no other node is refreshing. */
-export async function accountsDueForRefresh(db: Db, now: number, limit: number): Promise<string[]> {
+/**
+ * Active accounts whose refresh time has come (`now`, this node's clock), and no other node is
+ * refreshing (`leaseNow`, the leases' time: LeaseClock).
+ */
+export async function accountsDueForRefresh(db: Db, now: number, leaseNow: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom('accounts')
     .select('id')
     .where('refresh_at', '<=', now)
     .where('is_active', '=', 1)
     .where('deleted_at', 'is', null)
-    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now)]))
+    .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', leaseNow)]))
     .orderBy('refresh_at')
     .limit(limit)
     .execute();

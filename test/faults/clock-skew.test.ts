@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { type Clock, systemClock } from '../../src/core/time.js';
+import { takeRefreshLease } from '../../src/store/account.repository.js';
 import { postgresAvailable } from '../helpers/databases.js';
 import { Receiver } from '../helpers/receiver.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -69,5 +70,19 @@ describe.runIf(await postgresAvailable())('clock skew between worker nodes (Post
     expect(offset).toBeLessThan(20.5);
     expect(warnings.some((line) => /this node's clock is 20\.0 s behind PostgreSQL's: posts due are published by this node's clock, 20\.0 s late/.test(line))).toBe(true);
     expect((await onTime.ctx.metrics.clockOffset.get()).values[0]!.value).toBeLessThan(1);
+  });
+
+  it("the lease on refreshing an account's credentials holds for the other worker too", async () => {
+    const account = (await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/a'), secret: 'a-shared-secret' })).json.id;
+    // 90 s behind: past the 60 s lease, which in this node's own clock would have ended 30 s ago.
+    const farBehind: Clock = { ...systemClock, now: () => systemClock.now() - 90_000 };
+    const lagging = await startWorker({ clock: farBehind, compareClockWithDatabase: true });
+    const onTime = await startWorker({});
+    expect(Math.abs(lagging.ctx.leaseClock.now() - onTime.ctx.leaseClock.now())).toBeLessThan(1000);
+
+    const { db } = t.app.ctx.store;
+    expect(await takeRefreshLease(db, account, lagging.ctx.leaseClock.now(), 60_000)).toBe(true);
+    expect(await takeRefreshLease(db, account, onTime.ctx.leaseClock.now(), 60_000)).toBe(false);
+    expect(await takeRefreshLease(db, account, onTime.ctx.leaseClock.now() + 61_000, 60_000)).toBe(true);
   });
 });
