@@ -133,6 +133,30 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect((await post(created.json.id)).status).toBe('published');
   });
 
+  it("waits at most a day for an absurd Retry-After, and the post's pages still answer", async () => {
+    const acc = await connect('/absurd');
+    receiver.script('/absurd', [{ status: 429, headers: { 'retry-after': '99999999999999999999999' } }]);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+    await tick(MINUTE);
+    expect((await post(created.json.id)).deliveries[0]).toMatchObject({ status: 'retrying', next_attempt_at: at(24 * 60 * MINUTE) });
+    expect((await t.request('GET', '/v1/posts')).status).toBe(200);
+    await tick(24 * 60 * MINUTE);
+    expect((await post(created.json.id)).status).toBe('published');
+  });
+
+  it('publishes with an odd time limit (30001ms), whose half is not a whole millisecond', async () => {
+    const odd = await createTestApp(dialect, { clock, worker: true, config: { publishTimeoutMs: 30_001 } });
+    try {
+      const acc = (await odd.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/odd'), secret: 'a-shared-secret' })).json.id;
+      const created = await odd.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+      clock.advance(MINUTE);
+      await odd.app.scheduler!.drain();
+      expect((await odd.request('GET', `/v1/posts/${created.json.id}`)).json.status).toBe('published');
+    } finally {
+      await odd.close();
+    }
+  });
+
   it('staggers the accounts of one post', async () => {
     const a = await connect('/s1');
     const b = await connect('/s2');

@@ -5,6 +5,15 @@
  */
 export const DEFAULT_RETRY_DELAYS_MS = [60_000, 300_000, 900_000];
 
+/**
+ * The longest wait a platform's Retry-After may impose: a day, as X's daily limits. The header's
+ * value comes from whoever answers (a webhook receiver is anyone's server): left unbounded, a
+ * number meant as milliseconds kept a post waiting for weeks, beyond ~8.6e15 ms it broke every
+ * page listing the post, and beyond the 64-bit range it failed the whole batch of outcomes
+ * written with it.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
+
 export type PublishOutcome =
   | { kind: 'published'; postId: string | null; postUrl: string | null }
   /** Refused, and the request certainly did not create anything. */
@@ -47,5 +56,6 @@ export function decideNextStep(
   const retryIndex = attempts - 1;
   const policyDelay = retryDelaysMs[retryIndex];
   if (policyDelay === undefined) return { next: 'failed' };
-  return { next: 'retry', delayMs: Math.max(policyDelay, outcome.error.retryAfterMs ?? 0) };
+  const asked = Math.min(MAX_RETRY_AFTER_MS, Math.ceil(outcome.error.retryAfterMs ?? 0));
+  return { next: 'retry', delayMs: Math.max(policyDelay, Number.isFinite(asked) ? asked : 0) };
 }

@@ -414,7 +414,8 @@ export class Scheduler {
   /** Long enough that a live worker always finishes (or times out) before its lease can be taken. */
   private leaseMs(): number {
     const timeout = this.ctx.config.publishTimeoutMs;
-    return timeout + Math.max(5000, timeout / 2);
+    // Whole milliseconds: lease_until is a bigint, and an odd limit (30001ms) made half of it a fraction.
+    return timeout + Math.ceil(Math.max(5000, timeout / 2));
   }
 
   /**

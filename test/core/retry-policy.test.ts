@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideNextStep, DEFAULT_RETRY_DELAYS_MS, type PublishOutcome } from '../../src/core/retry-policy.js';
+import { decideNextStep, DEFAULT_RETRY_DELAYS_MS, MAX_RETRY_AFTER_MS, type PublishOutcome } from '../../src/core/retry-policy.js';
 
 const temporary: PublishOutcome = { kind: 'failed', error: { code: 'server_error', message: '500', permanent: false } };
 const permanent: PublishOutcome = { kind: 'failed', error: { code: 'rejected', message: '400', permanent: true } };
@@ -24,6 +24,16 @@ describe('retry policy', () => {
     expect(decideNextStep(limited, 1, DEFAULT_RETRY_DELAYS_MS, true)).toEqual({ next: 'retry', delayMs: 600_000 });
     const short: PublishOutcome = { kind: 'failed', error: { ...temporary.error, retryAfterMs: 1000 } };
     expect(decideNextStep(short, 1, DEFAULT_RETRY_DELAYS_MS, true)).toEqual({ next: 'retry', delayMs: 60_000 });
+  });
+
+  it('waits at most a day, in whole milliseconds, whatever the Retry-After says', () => {
+    const asking = (retryAfterMs: number): PublishOutcome => ({ kind: 'failed', error: { ...temporary.error, retryAfterMs } });
+    expect(MAX_RETRY_AFTER_MS).toBe(86_400_000);
+    for (const huge of [1e23, Number.MAX_SAFE_INTEGER, Infinity, 86_400_001]) {
+      expect(decideNextStep(asking(huge), 1, DEFAULT_RETRY_DELAYS_MS, true)).toEqual({ next: 'retry', delayMs: MAX_RETRY_AFTER_MS });
+    }
+    expect(decideNextStep(asking(600_000.4), 1, DEFAULT_RETRY_DELAYS_MS, true)).toEqual({ next: 'retry', delayMs: 600_001 });
+    expect(decideNextStep(asking(Number.NaN), 1, DEFAULT_RETRY_DELAYS_MS, true)).toEqual({ next: 'retry', delayMs: 60_000 });
   });
 
   it('repeats an ambiguous attempt only where the platform deduplicates', () => {
