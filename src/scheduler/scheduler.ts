@@ -47,7 +47,11 @@ const LEASE_MARGIN_MS = 1000;
 export class Scheduler {
   readonly workerId: string;
   private readonly batchSize: number;
-  /** Every claimed delivery not yet recorded: being published, or its outcome being written. */
+  /**
+   * Every claimed delivery not yet recorded: being published, or its outcome being written. Keyed
+   * by delivery and attempt (flightKey): a delivery taken back by another worker during a database
+   * outage may be claimed here again while the first attempt's outcome still waits to be written.
+   */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Of those, the attempts talking to a network now: what workerConcurrency limits. */
   private publishing = 0;
@@ -172,7 +176,7 @@ export class Scheduler {
         const leaseUntil = this.ctx.leaseClock.now() + this.leaseMs();
         const work = await claimWork(this.ctx.store.db, this.ctx.store.dialect, this.workerId, now, leaseUntil, want);
         this.dbBackoffMs = 0;
-        this.enqueue(work);
+        this.enqueue(work, now);
         if (work.deliveries.length < want) break;
       }
       if (!this.stopping) await this.armForNext();
@@ -209,19 +213,23 @@ export class Scheduler {
     if (this.inFlight.size === 0 || this.capacity() >= this.batchSize) this.poke();
   }
 
-  private enqueue({ deliveries, posts, accounts }: ClaimedWork): void {
+  /**
+   * `claimedAt`: when the claim was sent, as its lease counts from then: a claim that took long to
+   * come back (a busy database, a wait for a pooled connection) leaves less of the window.
+   */
+  private enqueue({ deliveries, posts, accounts }: ClaimedWork, claimedAt: number): void {
     if (deliveries.length === 0) return;
-    const startBy = this.ctx.clock.now() + this.startWindowMs();
+    const startBy = claimedAt + this.startWindowMs();
     for (const delivery of deliveries) {
       const work = new Promise<boolean>((begin) => this.queued.push({ delivery, startBy, begin }))
         .then((start) => (start ? this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId)) : this.giveBack(delivery)))
         .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
         .finally(() => {
-          this.inFlight.delete(delivery.id);
+          this.inFlight.delete(flightKey(delivery));
           this.ctx.metrics.inFlight.set(this.inFlight.size);
           this.pokeIfRoom();
         });
-      this.inFlight.set(delivery.id, work);
+      this.inFlight.set(flightKey(delivery), work);
     }
     this.ctx.metrics.inFlight.set(this.inFlight.size);
     this.startQueued();
@@ -233,6 +241,8 @@ export class Scheduler {
    * worker would take it while it is being published.
    */
   private startQueued(): void {
+    // Stopping: what a claim still on its way brings is given back by stop(), not started.
+    if (this.stopping) return;
     const concurrency = this.ctx.config.workerConcurrency;
     const now = this.ctx.clock.now();
     while (this.publishing < concurrency && this.queued.length > 0) {
@@ -317,8 +327,9 @@ export class Scheduler {
    */
   private async recoverLeases(allOrphans: boolean): Promise<void> {
     const now = this.ctx.clock.now();
-    const expired = (await findExpiredLeases(this.ctx.store.db, this.ctx.leaseClock.now(), allOrphans, 1000)).filter(
-      (delivery) => !(delivery.lockedBy === this.workerId && this.inFlight.has(delivery.id)),
+    const leaseNow = this.ctx.leaseClock.now();
+    const expired = (await findExpiredLeases(this.ctx.store.db, leaseNow, allOrphans, 1000)).filter(
+      (delivery) => !(delivery.lockedBy === this.workerId && this.inFlight.has(flightKey(delivery))),
     );
     if (expired.length === 0) return;
     const accounts = await findAccountsByIds(this.ctx.store.db, [...new Set(expired.map((d) => d.accountId))]);
@@ -347,7 +358,7 @@ export class Scheduler {
         startedAt: delivery.updatedAt,
         finishedAt: now,
         result: 'interrupted',
-      });
+      }, allOrphans ? undefined : leaseNow);
       if (kept) {
         this.ctx.metrics.recoveredLeases.inc({ outcome: outcome.status });
         this.ctx.logger.warn({ delivery: delivery.id, from: delivery.lockedBy, now: outcome.status }, 'took back an interrupted delivery');
@@ -427,3 +438,5 @@ export class Scheduler {
     return this.leaseMs() - this.ctx.config.publishTimeoutMs - LEASE_MARGIN_MS;
   }
 }
+
+const flightKey = (delivery: DeliveryRecord) => `${delivery.id}:${delivery.attempts}`;

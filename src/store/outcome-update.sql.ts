@@ -16,6 +16,8 @@ export interface OutcomeRow {
   started_at: number;
   wire: string;
   may_release: boolean;
+  /** Only while the delivery's lease ended before this (a sweep's take-over), or null. */
+  expired_before: number | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface OutcomeRow {
  */
 export function outcomeRowsJson(entries: OutcomeEntry[]): string {
   return JSON.stringify(
-    entries.map(({ delivery, outcome, attempt, mayReleaseWaiting }): OutcomeRow => {
+    entries.map(({ delivery, outcome, attempt, mayReleaseWaiting, leaseExpiredBefore }): OutcomeRow => {
       const published = outcome.status === 'published';
       return {
         id: delivery.id,
@@ -41,6 +43,7 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
         started_at: attempt.startedAt,
         wire: attempt.result,
         may_release: mayReleaseWaiting !== false,
+        expired_before: leaseExpiredBefore ?? null,
       };
     }),
   );
@@ -51,6 +54,10 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
  * columns of OutcomeRow,
  * shared by the SQLite and PostgreSQL recorders. Only while the worker still holds the delivery,
  * in the same attempt: a worker whose lease ran out mid-attempt may have claimed it again since.
+ *
+ * A sweep taking over an expired lease also asks that the lease be still over (`expired_before`):
+ * between its read and this write the worker may have given the delivery back and claimed it again,
+ * with the same attempt number (a given-back claim is not an attempt), and that claim is alive.
  *
  * `locked_by = worker` is the whole "still publishing" test: the claim sets it with the status and
  * every way out of `publishing` (this UPDATE) clears it. Adding `status = 'publishing'` would let
@@ -69,7 +76,8 @@ export const updateFromOutcomes = sql`
          last_error = v.last_error,
          locked_by = NULL, lease_until = NULL, updated_at = v.at
     FROM v
-   WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.attempts = v.attempts`;
+   WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.attempts = v.attempts
+     AND (v.expired_before IS NULL OR deliveries.lease_until < v.expired_before)`;
 
 /** An account's last use is written at most this often: not a write on every delivery. */
 export const ACCOUNT_USE_RESOLUTION_MS = 60_000;

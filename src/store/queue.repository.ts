@@ -71,6 +71,8 @@ export interface OutcomeEntry {
   attempt: AttemptFacts;
   /** Whether deliveries may be waiting for this one (cross-link primary); unknown counts as yes. */
   mayReleaseWaiting?: boolean;
+  /** A sweep's take-over: only while the lease ended before this moment (leases' time). */
+  leaseExpiredBefore?: number;
 }
 
 /**
@@ -125,7 +127,8 @@ async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string
     WITH v AS (
       SELECT value ->> 'id' AS id, value ->> 'status' AS status, value ->> 'due_at' AS due_at, value ->> 'remote_id' AS remote_id,
              value ->> 'remote_url' AS remote_url, value ->> 'at' AS at, value ->> 'last_error' AS last_error,
-             value ->> 'detail' AS detail, value ->> 'worker' AS worker, value ->> 'attempts' AS attempts
+             value ->> 'detail' AS detail, value ->> 'worker' AS worker, value ->> 'attempts' AS attempts,
+             value ->> 'expired_before' AS expired_before
         FROM json_each(${outcomeRowsJson(entries)}))
     ${updateFromOutcomes}
     RETURNING deliveries.id`.execute(db);
@@ -153,10 +156,22 @@ export async function findExpiredLeases(db: Db, leaseNow: number, allOrphans: bo
   return (await query.orderBy('lease_until').limit(limit).execute()).map(toDelivery);
 }
 
-/** Marks that an expired lease has been dealt with; same `locked_by` guard as recordOutcomes. */
-export async function recordInterrupted(db: Db, dialect: Dialect, delivery: DeliveryRecord, outcome: Outcome, attempt: AttemptFacts): Promise<boolean> {
+/**
+ * Marks that an expired lease has been dealt with; same `locked_by` guard as recordOutcomes, and
+ * only while the lease is still over at `leaseNow` (leases' time; undefined: a lone SQLite worker
+ * starting up takes back every orphan).
+ */
+export async function recordInterrupted(
+  db: Db,
+  dialect: Dialect,
+  delivery: DeliveryRecord,
+  outcome: Outcome,
+  attempt: AttemptFacts,
+  leaseNow: number | undefined,
+): Promise<boolean> {
   if (!delivery.lockedBy) return false;
-  const [kept] = await recordOutcomes(db, dialect, [{ delivery, outcome, attempt: { ...attempt, worker: delivery.lockedBy } }]);
+  const entry: OutcomeEntry = { delivery, outcome, attempt: { ...attempt, worker: delivery.lockedBy }, ...(leaseNow !== undefined && { leaseExpiredBefore: leaseNow }) };
+  const [kept] = await recordOutcomes(db, dialect, [entry]);
   return kept ?? false;
 }
 
