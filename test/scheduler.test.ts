@@ -120,6 +120,19 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect((await t.request('GET', `/v1/accounts/${auth}`)).json.is_active).toBe(false);
   });
 
+  it('a 401 to an attempt that began before the account was reconnected leaves the reconnected account active', async () => {
+    const acc = await connect('/rotated');
+    receiver.script('/rotated', [{ status: 401, delayMs: 300 }]);
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+    clock.advance(MINUTE);
+    await receiver.waitFor(1, '/rotated');
+    const reconnected = await t.request('POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/rotated'), secret: 'a-new-shared-secret', display_name: '/rotated' });
+    expect(reconnected.json.id).toBe(acc);
+    await t.app.scheduler!.drain();
+    expect((await post(created.json.id)).deliveries[0].last_error).toMatchObject({ code: 'unauthorized', reconnect: true });
+    expect((await t.request('GET', `/v1/accounts/${acc}`)).json).toMatchObject({ is_active: true, inactive_reason: null });
+  });
+
   it('waits at least as long as a Retry-After longer than the policy delay', async () => {
     const acc = await connect('/limited');
     receiver.script('/limited', [{ status: 429, headers: { 'retry-after': '600' } }]);

@@ -14,6 +14,11 @@ const DEFAULT_REFRESH_AHEAD_MS = 24 * 60 * 60_000;
 /** A refresh that failed for a passing reason (network down, 5xx) is tried again this much later. */
 const RETRY_REFRESH_MS = 5 * 60_000;
 const LEASE_MS = 60_000;
+/**
+ * A refresh gives up well within its lease: a token endpoint left hanging past it would let another
+ * node refresh with the same (rotating) refresh token, and the account end up disconnected.
+ */
+const REFRESH_TIMEOUT_MS = LEASE_MS / 2;
 /** Publishing with credentials this close to expiry refreshes them first. */
 const EXPIRY_MARGIN_MS = 2 * 60_000;
 const opened = new Map<string, Record<string, unknown>>();
@@ -98,7 +103,7 @@ export class CredentialService {
     const adapter = this.ctx.platforms.get(account.platform)!;
     const db = this.ctx.store.db;
     try {
-      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, signal);
+      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, AbortSignal.any([signal, AbortSignal.timeout(REFRESH_TIMEOUT_MS)]));
       await this.save(account.id, adapter, refreshed.credentials, refreshed.expiresAt);
       this.ctx.logger.info({ account: account.id, platform: account.platform }, 'credentials refreshed');
       return refreshed.credentials;
@@ -112,7 +117,7 @@ export class CredentialService {
         this.ctx.logger.warn({ account: account.id, platform: account.platform, err: error.message }, 'refresh refused; the credentials work until they expire');
       } else if (error.permanent) {
         const reason = `${adapter.name} refused to renew the connection (${error.message}). Reconnect the account.`;
-        await deactivateAccount(db, account.id, reason);
+        await deactivateAccount(db, account.id, reason, account.credentials);
         this.ctx.logger.warn({ account: account.id, platform: account.platform }, 'refresh refused: account needs reconnecting');
       } else {
         await postponeRefresh(db, account.id, this.ctx.clock.now() + RETRY_REFRESH_MS);

@@ -104,9 +104,18 @@ export function accountsById(rows: Selectable<AccountsTable>[]): Map<string, Acc
   return new Map(rows.map((row) => [row.id, { ...toRecord(row), deleted: row.deleted_at !== null }]));
 }
 
-/** Marks an account as needing a reconnect, with the reason shown to the user. */
-export async function deactivateAccount(db: Db, id: string, reason: string): Promise<void> {
-  await db.updateTable('accounts').set({ is_active: 0, inactive_reason: reason, refresh_at: null }).where('id', '=', id).execute();
+/**
+ * Marks an account as needing a reconnect, with the reason shown to the user; only while it still
+ * has the credentials that were refused (`refusedCredentials`, sealed): a worker holding an older
+ * copy of the account must not undo the reconnect a person made in the meantime.
+ */
+export async function deactivateAccount(db: Db, id: string, reason: string, refusedCredentials: string): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({ is_active: 0, inactive_reason: reason, refresh_at: null })
+    .where('id', '=', id)
+    .where('credentials', '=', refusedCredentials)
+    .execute();
 }
 
 /** Disconnecting keeps the row (past posts still name it) but removes it from every list. */
