@@ -137,11 +137,15 @@ function deliveryFromValues(values: unknown[]): DeliveryRecord {
 }
 
 /**
- * Locks the post's deliveries for the rest of the transaction (PostgreSQL), so a claim running
- * at the same moment skips them instead of publishing a post that is being moved or cancelled.
- * SQLite transactions are already serial.
+ * Locks the post, then its deliveries, for the rest of the transaction (PostgreSQL). The post's
+ * row serialises two changes of the same post, from any node: a draft has no deliveries to lock,
+ * and two "publish now" of one draft (a double click, a client's retry) both inserted its
+ * deliveries, the second failing with a 500. The deliveries' locks make a claim running at the
+ * same moment skip them instead of publishing a post that is being moved or cancelled. SQLite
+ * transactions are already serial.
  */
 export async function lockDeliveriesOfPost(db: Db, dialect: Dialect, postId: string): Promise<DeliveryRecord[]> {
+  if (dialect === 'postgres') await db.selectFrom('posts').select('id').where('id', '=', postId).forUpdate().execute();
   let query = db.selectFrom('deliveries').selectAll().where('post_id', '=', postId);
   if (dialect === 'postgres') query = query.forUpdate();
   return (await query.execute()).map(toDelivery);
@@ -297,8 +301,12 @@ export async function upcomingDeliveriesOfAccount(db: Db, accountId: string, fro
   return rows.map((r) => ({ postId: r.post_id, dueAt: r.due_at }));
 }
 
-/** lockDeliveriesOfPost for many posts at once (bulk scheduling). */
+/** lockDeliveriesOfPost for many posts at once (bulk scheduling), the posts in id order. */
 export async function lockDeliveriesOfPosts(db: Db, dialect: Dialect, postIds: string[]): Promise<void> {
+  const sorted = [...postIds].sort();
+  for (let i = 0; dialect === 'postgres' && i < sorted.length; i += 500) {
+    await db.selectFrom('posts').select('id').where('id', 'in', sorted.slice(i, i + 500)).orderBy('id').forUpdate().execute();
+  }
   for (let i = 0; i < postIds.length; i += 500) {
     let query = db.selectFrom('deliveries').select('id').where('post_id', 'in', postIds.slice(i, i + 500));
     if (dialect === 'postgres') query = query.forUpdate();

@@ -49,6 +49,18 @@ describe.each(await dialects())('posts API on %s', (dialect) => {
   };
   const ids = (page: { posts: any[] }) => page.posts.map((p) => p.id);
 
+  it('scheduling one draft several times at once (a double click, a retry) makes its deliveries once, and never answers 500', async () => {
+    const accounts = [await connect('/a'), await connect('/b')];
+    const draft = await create({ content: 'x', accounts });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => t.request('POST', `/v1/posts/${draft.id}/schedule`, { scheduled_for: at(HOUR + i * MINUTE) })),
+    );
+    expect(answers.map((a) => a.status).filter((status) => status !== 200)).toEqual([]);
+    const post = await get(draft.id);
+    expect(post.status).toBe('scheduled');
+    expect(post.deliveries.map((d: any) => d.account_id).sort()).toEqual([...accounts].sort());
+  });
+
   it('takes a post from draft through edit, schedule, move, cancel and reschedule to published', async () => {
     const acc = await connect('/main');
     expect(acc).toMatch(/^acc_/);
