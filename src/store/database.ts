@@ -37,12 +37,16 @@ export function openStore(options: StoreOptions): Store {
       Client: PreparingClient,
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      // A server that does not answer (network lost, host down) fails a query after 10 s instead
-      // of hanging it: the API answers 503 and the scheduler backs off. The same limit bounds the
-      // wait for a free client of the pool, which takes milliseconds in normal operation.
+      // A server that does not answer (network lost, host down) fails a new connection after 10 s
+      // instead of hanging it: the API answers 503 and the scheduler backs off. The same limit
+      // bounds the wait for a free client of the pool, which takes milliseconds in normal operation.
       connectionTimeoutMillis: 10_000,
-      // Notice a peer that vanished without closing the connection (TCP keepalive).
+      // Notice a peer that vanished without closing an open connection (TCP keepalive), probing
+      // after 30 s of silence rather than the system's default two hours. The probes' own pace is
+      // the system's (Linux: 9 probes 75 s apart); the LISTEN connection, idle by nature, is also
+      // checked by the due notifier itself (due-notifier.ts).
       keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
     });
     // An idle client losing its server (PostgreSQL restarting) must not crash the process: the
     // pool drops it and opens a new connection on the next query.

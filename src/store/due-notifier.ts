@@ -15,7 +15,23 @@ export interface DueNotifier {
 
 const CHANNEL = 'octopost_due';
 
-export function createDueNotifier(store: Store, onError: (err: Error) => void = () => {}): DueNotifier {
+export interface ListenCheck {
+  /** How often the LISTEN connection is asked a `SELECT 1`. */
+  everyMs: number;
+  /** How long the answer may take before the connection is taken for dead. */
+  timeoutMs: number;
+}
+
+/**
+ * The LISTEN connection is the only one held open with nothing to say, and a connection that dies
+ * silently (a NAT or load balancer dropping it after minutes of idleness, a host gone) is noticed
+ * by TCP only after many minutes: meanwhile no announcement arrives, and posts due "now" waited
+ * for the sweep. A question every 30 s keeps it from looking idle, and an answer missing for 10 s
+ * makes the notifier listen again on a new connection.
+ */
+const LISTEN_CHECK: ListenCheck = { everyMs: 30_000, timeoutMs: 10_000 };
+
+export function createDueNotifier(store: Store, onError: (err: Error) => void = () => {}, check: ListenCheck = LISTEN_CHECK): DueNotifier {
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const pool = store.pgPool;
@@ -33,9 +49,11 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
       client = await pool.connect();
       const mine = client;
       let dropped = false;
+      let checkTimer: NodeJS.Timeout | undefined;
       const drop = () => {
         if (dropped) return;
         dropped = true;
+        clearInterval(checkTimer);
         if (dropListener === drop) dropListener = undefined;
         mine.release(true);
       };
@@ -53,6 +71,21 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
       await client.query(`LISTEN ${CHANNEL}`);
       if (closed) return drop();
       dropListener = drop;
+      checkTimer = setInterval(() => {
+        let timeout: NodeJS.Timeout | undefined;
+        const silence = new Promise<never>((_, reject) => {
+          timeout = setTimeout(() => reject(new Error(`the LISTEN connection did not answer within ${check.timeoutMs} ms; listening again`)), check.timeoutMs);
+        });
+        Promise.race([mine.query('SELECT 1'), silence])
+          .catch((err: Error) => {
+            if (dropped) return;
+            onError(err);
+            drop();
+            scheduleRelisten();
+          })
+          .finally(() => clearTimeout(timeout));
+      }, check.everyMs);
+      checkTimer.unref();
       // Announcements made while we were not listening (start-up, or the connection lost and
       // listened again) are gone: tell the subscribers to look at the queue themselves.
       // 0 is "due since forever", which makes a scheduler claim what is due and re-arm its timer.
