@@ -300,8 +300,11 @@ export class Scheduler {
       // Only a cross-linked post's primary has deliveries waiting for it.
       mayReleaseWaiting: Boolean(post?.crossLink) && !delivery.crossLinkFrom,
     };
-    // The attempt happened: its outcome must be written, so a lost database is waited out (the
-    // delivery stays ours meanwhile) rather than the outcome dropped and the post sent again.
+    // The attempt happened: its outcome must be written, so a lost database is waited out rather
+    // than the outcome dropped and the post sent again. The delivery stays ours for the rest of its
+    // lease; an outage longer than that lets another worker's sweep take it over (interrupted:
+    // repeated where the account deduplicates, unknown elsewhere), and this outcome is then
+    // refused by the guard and counted as lost_lease.
     const kept = await this.persistently(`recording delivery ${delivery.id}`, () => this.recorder.record(entry));
     const status = kept ? result.outcome.status : 'lost_lease';
     this.ctx.metrics.publishAttempts.inc({ platform: delivery.platform, outcome: status });
