@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DeliveryStatus } from '../core/statuses.js';
 import { selectValues } from './array-rows.js';
 import type { Dialect } from './database.js';
@@ -137,15 +137,17 @@ function deliveryFromValues(values: unknown[]): DeliveryRecord {
 }
 
 /**
- * Locks the post, then its deliveries, for the rest of the transaction (PostgreSQL). The post's
- * row serialises two changes of the same post, from any node: a draft has no deliveries to lock,
- * and two "publish now" of one draft (a double click, a client's retry) both inserted its
- * deliveries, the second failing with a 500. The deliveries' locks make a claim running at the
- * same moment skip them instead of publishing a post that is being moved or cancelled. SQLite
- * transactions are already serial.
+ * Locks a change of the post, then its deliveries, for the rest of the transaction (PostgreSQL).
+ * The first lock serialises two changes of the same post, from any node: a draft has no
+ * deliveries to lock, and two "publish now" of one draft (a double click, a client's retry) both
+ * inserted its deliveries, the second failing with a 500. It is an advisory lock on the post's id,
+ * not the post's row: recording an outcome locks deliveries and then updates their post's row,
+ * so holding the row here while waiting for the deliveries deadlocked with it. The deliveries'
+ * locks make a claim running at the same moment skip them instead of publishing a post that is
+ * being moved or cancelled. SQLite transactions are already serial.
  */
 export async function lockDeliveriesOfPost(db: Db, dialect: Dialect, postId: string): Promise<DeliveryRecord[]> {
-  if (dialect === 'postgres') await db.selectFrom('posts').select('id').where('id', '=', postId).forUpdate().execute();
+  if (dialect === 'postgres') await lockPostChanges(db, [postId]);
   let query = db.selectFrom('deliveries').selectAll().where('post_id', '=', postId);
   if (dialect === 'postgres') query = query.forUpdate();
   return (await query.execute()).map(toDelivery);
@@ -301,12 +303,24 @@ export async function upcomingDeliveriesOfAccount(db: Db, accountId: string, fro
   return rows.map((r) => ({ postId: r.post_id, dueAt: r.due_at }));
 }
 
-/** lockDeliveriesOfPost for many posts at once (bulk scheduling), the posts in id order. */
+/** The first key of Octopost's advisory locks on posts (the second is the post id's hash). */
+const POST_CHANGE_LOCKS = 0x6f637470; // "octp"
+
+/**
+ * Advisory locks, one per post id, held to the end of the transaction; taken in the order of their
+ * keys, so two transactions locking overlapping sets cannot deadlock on them.
+ */
+async function lockPostChanges(db: Db, postIds: string[]): Promise<void> {
+  if (postIds.length === 0) return;
+  await sql`
+    SELECT pg_advisory_xact_lock(${POST_CHANGE_LOCKS}, key)
+      FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest(${postIds}::text[]) AS id) AS keys
+     ORDER BY key`.execute(db); // a volatile function in the select list runs after the ORDER BY
+}
+
+/** lockDeliveriesOfPost for many posts at once (bulk scheduling). */
 export async function lockDeliveriesOfPosts(db: Db, dialect: Dialect, postIds: string[]): Promise<void> {
-  const sorted = [...postIds].sort();
-  for (let i = 0; dialect === 'postgres' && i < sorted.length; i += 500) {
-    await db.selectFrom('posts').select('id').where('id', 'in', sorted.slice(i, i + 500)).orderBy('id').forUpdate().execute();
-  }
+  if (dialect === 'postgres') await lockPostChanges(db, postIds);
   for (let i = 0; i < postIds.length; i += 500) {
     let query = db.selectFrom('deliveries').select('id').where('post_id', 'in', postIds.slice(i, i + 500));
     if (dialect === 'postgres') query = query.forUpdate();
