@@ -22,6 +22,8 @@ export interface AttemptResult {
   /** What happened on the wire, for the attempt history. */
   wire: 'published' | 'failed' | 'ambiguous' | 'skipped';
   reconnect: boolean;
+  /** The sealed credentials the network refused, when `reconnect`: refreshed ones may differ from the claim's copy. */
+  refusedCredentials?: string;
 }
 
 /**
@@ -111,16 +113,19 @@ export async function attemptDelivery(
   }
   const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
   const reconnect = error.reconnect === true;
+  // What the network refused may be newer than the claim's copy (refreshed just now, a renewed session).
+  const refused = reconnect ? { refusedCredentials: credentialService.sealedInUse(account.id) ?? account.credentials } : {};
   switch (step.next) {
     case 'retry':
       // Not sent, and not the network's fault: any worker may take it again at once. One that may
       // have gone out waits the usual delay, so that a network still working on the cut request
       // (and not yet keeping its Idempotency-Key) does not meet the repeat.
-      return { wire, reconnect, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error } };
+      return { wire, reconnect, ...refused, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error } };
     case 'unknown':
       return {
         wire,
         reconnect,
+        ...refused,
         outcome: {
           status: 'unknown',
           error: {
@@ -130,7 +135,7 @@ export async function attemptDelivery(
         },
       };
     default:
-      return { wire, reconnect, outcome: { status: 'failed', error: exhausted(error, delivery) } };
+      return { wire, reconnect, ...refused, outcome: { status: 'failed', error: exhausted(error, delivery) } };
   }
 }
 

@@ -314,7 +314,7 @@ export class Scheduler {
     );
     if (!kept) return;
     if (result.reconnect && account && result.outcome.status !== 'published' && result.outcome.status !== 'retrying') {
-      await deactivateAccount(db, account.id, result.outcome.error.message, account.credentials);
+      await deactivateAccount(db, account.id, result.outcome.error.message, result.refusedCredentials ?? account.credentials);
     }
     if (result.outcome.status === 'retrying') this.wake(result.outcome.dueAt);
     // A finished primary released the deliveries waiting for its link (cross-link): they are due.

@@ -43,13 +43,26 @@ export function refreshTime(adapter: PlatformAdapter<any>, expiresAt: number | n
  * makes the account inactive with the reason in words; its deliveries then fail as "reconnect".
  */
 export class CredentialService {
+  /** The sealed credentials this service last handed out or stored, by account (sealedInUse). */
+  private readonly inUse = new Map<string, string>();
+
   constructor(private readonly ctx: AppContext) {}
+
+  /**
+   * The sealed credentials of the account as this service last handed them out or stored them:
+   * what a refusal was a refusal of. A refresh or a renewed session seals anew, so they differ from
+   * the copy the caller started with.
+   */
+  sealedInUse(accountId: string): string | undefined {
+    return this.inUse.get(accountId);
+  }
 
   /** The account's credentials, opened; refreshed first when they are about to expire. */
   async fresh(account: AccountRecord, signal: AbortSignal): Promise<Record<string, unknown> | RefreshError> {
     const adapter = this.ctx.platforms.get(account.platform);
     const now = this.ctx.clock.now();
     if (!adapter?.refresh || account.tokenExpiresAt === null || account.tokenExpiresAt - now > EXPIRY_MARGIN_MS) {
+      this.inUse.set(account.id, account.credentials);
       return this.open(account.credentials);
     }
     return this.refresh(account.id, signal);
@@ -91,6 +104,7 @@ export class CredentialService {
       }
       const now = this.ctx.clock.now();
       if (account.tokenExpiresAt !== null && account.tokenExpiresAt - now > EXPIRY_MARGIN_MS && (account.refreshAt ?? Infinity) > now) {
+        this.inUse.set(accountId, account.credentials);
         return this.open(account.credentials); // someone else just refreshed it
       }
       if (await takeRefreshLease(db, accountId, this.ctx.leaseClock.now(), LEASE_MS)) return this.refreshHeld(account, signal);
@@ -130,8 +144,10 @@ export class CredentialService {
   /** Stores renewed credentials (a refresh, or a session the adapter renewed while publishing). */
   async save(accountId: string, adapter: PlatformAdapter<any>, credentials: Record<string, unknown>, wallExpiresAt: number | null): Promise<void> {
     const expiresAt = onAppClock(wallExpiresAt, this.ctx.clock.now());
+    const sealed = this.ctx.secrets.seal(credentials);
+    this.inUse.set(accountId, sealed);
     await storeCredentials(this.ctx.store.db, accountId, {
-      credentials: this.ctx.secrets.seal(credentials),
+      credentials: sealed,
       tokenExpiresAt: expiresAt,
       refreshAt: refreshTime(adapter, expiresAt),
     });

@@ -76,6 +76,18 @@ describe.each(await dialects())('token refresh on %s', (dialect) => {
     expect(fake.requests.filter((r) => r === 'POST /2/oauth2/token')).toHaveLength(2); // connect + one refresh
   });
 
+  it('the refreshed credentials refused when publishing: the account becomes inactive', async () => {
+    clock.advance(3 * HOUR);
+    await fake.expireAccessToken();
+    fake.failNext('token_revoked'); // refreshed just in time, then the new token is refused
+    const post = await t.request('POST', '/v1/posts', { content: 'Refused', accounts: [accountId] });
+    await t.request('POST', `/v1/posts/${post.json.id}/publish`);
+    await t.app.scheduler!.drain();
+    expect((await t.request('GET', `/v1/posts/${post.json.id}`)).json.deliveries[0].last_error).toMatchObject({ reconnect: true });
+    expect(fake.requests.filter((r) => r === 'POST /2/oauth2/token')).toHaveLength(2); // connect + the refresh
+    expect((await account()).is_active).toBe(false);
+  });
+
   it('a refused refresh makes the account inactive with its reason; its scheduled post fails as "reconnect"', async () => {
     const scheduled = await t.request('POST', '/v1/posts', { content: 'Later', accounts: [accountId], scheduled_for: new Date(clock.now() + 3 * HOUR).toISOString() });
     expect(scheduled.status).toBe(201);
