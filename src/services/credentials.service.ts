@@ -116,8 +116,15 @@ export class CredentialService {
   private async refreshHeld(account: AccountRecord, signal: AbortSignal): Promise<Record<string, unknown> | RefreshError> {
     const adapter = this.ctx.platforms.get(account.platform)!;
     const db = this.ctx.store.db;
+    // Not AbortSignal.any(): on Node 20 it keeps every signal it combined alive (nodejs/node#55351),
+    // and `signal` is the refresher's, alive as long as the worker.
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(new DOMException(`no answer within ${REFRESH_TIMEOUT_MS / 1000} s`, 'TimeoutError')), REFRESH_TIMEOUT_MS);
+    const stop = () => limit.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
     try {
-      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, AbortSignal.any([signal, AbortSignal.timeout(REFRESH_TIMEOUT_MS)]));
+      if (signal.aborted) stop();
+      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, limit.signal);
       await this.save(account.id, adapter, refreshed.credentials, refreshed.expiresAt);
       this.ctx.logger.info({ account: account.id, platform: account.platform }, 'credentials refreshed');
       return refreshed.credentials;
@@ -138,6 +145,9 @@ export class CredentialService {
         this.ctx.logger.warn({ account: account.id, platform: account.platform, err: error.message }, 'refresh failed; will try again');
       }
       return error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
     }
   }
 
