@@ -221,15 +221,17 @@ export class Scheduler {
     if (deliveries.length === 0) return;
     const startBy = claimedAt + this.startWindowMs();
     for (const delivery of deliveries) {
-      const work = new Promise<boolean>((begin) => this.queued.push({ delivery, startBy, begin }))
+      const key = flightKey(delivery);
+      const work: Promise<void> = new Promise<boolean>((begin) => this.queued.push({ delivery, startBy, begin }))
         .then((start) => (start ? this.publishOne(delivery, posts.get(delivery.postId), accounts.get(delivery.accountId)) : this.giveBack(delivery)))
         .catch((err) => this.ctx.logger.error({ err, delivery: delivery.id }, 'recording an attempt failed; the lease will expire and the sweep takes it back'))
         .finally(() => {
-          this.inFlight.delete(flightKey(delivery));
+          // Only this entry: a delivery given back and claimed again has the same key, a new entry.
+          if (this.inFlight.get(key) === work) this.inFlight.delete(key);
           this.ctx.metrics.inFlight.set(this.inFlight.size);
           this.pokeIfRoom();
         });
-      this.inFlight.set(flightKey(delivery), work);
+      this.inFlight.set(key, work);
     }
     this.ctx.metrics.inFlight.set(this.inFlight.size);
     this.startQueued();

@@ -62,12 +62,14 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
         const dueAt = Number(msg.payload);
         if (Number.isFinite(dueAt)) local.emit('due', dueAt);
       });
-      // A lost connection (PostgreSQL restarting) must not crash us: listen again shortly.
-      client.on('error', (err) => {
+      /** A lost connection (PostgreSQL restarting, a silent one) must not crash us: listen again shortly. */
+      const fail = (err: Error) => {
+        if (dropped) return;
         onError(err);
         drop();
         scheduleRelisten();
-      });
+      };
+      client.on('error', fail);
       await client.query(`LISTEN ${CHANNEL}`);
       if (closed) return drop();
       dropListener = drop;
@@ -77,12 +79,7 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
           timeout = setTimeout(() => reject(new Error(`the LISTEN connection did not answer within ${check.timeoutMs} ms; listening again`)), check.timeoutMs);
         });
         Promise.race([mine.query('SELECT 1'), silence])
-          .catch((err: Error) => {
-            if (dropped) return;
-            onError(err);
-            drop();
-            scheduleRelisten();
-          })
+          .catch(fail)
           .finally(() => clearTimeout(timeout));
       }, check.everyMs);
       checkTimer.unref();
