@@ -49,7 +49,7 @@ export function createMetrics(platforms: readonly string[] = []) {
     }),
     clockOffset: new Gauge({
       name: 'octopost_clock_offset_seconds',
-      help: "PostgreSQL's clock minus this worker's, as last measured (at start and each sweep; 0 on SQLite). Positive: this node runs behind. From 1 s on, posts go out that much late (or early) and a warning is logged.",
+      help: "PostgreSQL's clock minus this worker's, as last measured (at start and each sweep; 0 on SQLite). Positive: this node runs behind PostgreSQL. From 1 s on a warning is logged: if the node's clock is the wrong one, its posts go out that much late (or early).",
       registers: [registry],
     }),
     givenBack: new Counter({
