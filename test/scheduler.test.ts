@@ -268,6 +268,17 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(await givenBack()).toBe(2);
   });
 
+  it('stopping while a claim is on its way, gives back what it brings instead of starting it', async () => {
+    const acc = await connect('/late-claim');
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+    clock.set(clock.now() + MINUTE); // due, without firing the scheduler's timer
+    t.app.scheduler!.poke(); // the claim leaves for the database...
+    await t.app.scheduler!.stop(1000); // ...and the stop begins before it is back
+    expect(receiver.requests).toHaveLength(0);
+    expect(await deliveryStates(created.json.id)).toEqual(['pending/0']);
+    expect(await givenBack()).toBe(1);
+  });
+
   it('stopping past its grace, cuts the attempt off and says so; maybe received, it waits the retry delay', async () => {
     const { first } = await oneSlotHeldTwoWaiting();
     await t.app.scheduler!.stop(300); // the silent attempt would run to its 2 s limit
