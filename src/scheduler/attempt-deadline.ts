@@ -42,6 +42,7 @@ export class AttemptDeadline {
     this.abort = () => controller.abort(new StoppingError());
     this.timer = setTimeout(() => controller.abort(new DOMException('The attempt ran out of time', 'TimeoutError')), timeoutMs);
     this.shutdown.addEventListener('abort', this.abort, { once: true });
+    if (this.shutdown.aborted) this.abort(); // already over: no 'abort' event is coming
   }
 
   /** One more attempt under this deadline; false once it has fired or its attempts are all over. */

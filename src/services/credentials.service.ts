@@ -8,6 +8,7 @@ import {
   storeCredentials,
   takeRefreshLease,
 } from '../store/account.repository.js';
+import { AttemptDeadline } from '../scheduler/attempt-deadline.js';
 import type { AppContext } from './context.js';
 
 const DEFAULT_REFRESH_AHEAD_MS = 24 * 60 * 60_000;
@@ -116,15 +117,11 @@ export class CredentialService {
   private async refreshHeld(account: AccountRecord, signal: AbortSignal): Promise<Record<string, unknown> | RefreshError> {
     const adapter = this.ctx.platforms.get(account.platform)!;
     const db = this.ctx.store.db;
-    // Not AbortSignal.any(): on Node 20 it keeps every signal it combined alive (nodejs/node#55351),
-    // and `signal` is the refresher's, alive as long as the worker.
-    const limit = new AbortController();
-    const timer = setTimeout(() => limit.abort(new DOMException(`no answer within ${REFRESH_TIMEOUT_MS / 1000} s`, 'TimeoutError')), REFRESH_TIMEOUT_MS);
-    const stop = () => limit.abort(signal.reason);
-    signal.addEventListener('abort', stop, { once: true });
+    // The refresh's own time limit, ended early by `signal` (the refresher stopping).
+    const deadline = new AttemptDeadline(REFRESH_TIMEOUT_MS, signal);
+    deadline.join();
     try {
-      if (signal.aborted) stop();
-      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, limit.signal);
+      const refreshed = await adapter.refresh!(this.ctx.secrets.open(account.credentials), account.meta, deadline.signal);
       await this.save(account.id, adapter, refreshed.credentials, refreshed.expiresAt);
       this.ctx.logger.info({ account: account.id, platform: account.platform }, 'credentials refreshed');
       return refreshed.credentials;
@@ -146,8 +143,7 @@ export class CredentialService {
       }
       return error;
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
+      deadline.attemptOver();
     }
   }
 

@@ -74,13 +74,11 @@ export function createDueNotifier(store: Store, onError: (err: Error) => void = 
       if (closed) return drop();
       dropListener = drop;
       checkTimer = setInterval(() => {
-        let timeout: NodeJS.Timeout | undefined;
-        const silence = new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`the LISTEN connection did not answer within ${check.timeoutMs} ms; listening again`)), check.timeoutMs);
-        });
-        Promise.race([mine.query('SELECT 1'), silence])
-          .catch(fail)
-          .finally(() => clearTimeout(timeout));
+        // pg's own read timeout (its types leave the per-query option out).
+        const probe: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: check.timeoutMs };
+        mine.query(probe).catch((err: Error) =>
+          fail(err.message === 'Query read timeout' ? new Error(`the LISTEN connection did not answer within ${check.timeoutMs} ms; listening again`) : err),
+        );
       }, check.everyMs);
       checkTimer.unref();
       // Announcements made while we were not listening (start-up, or the connection lost and
