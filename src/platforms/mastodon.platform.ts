@@ -75,7 +75,8 @@ function doneParts(progress: Record<string, unknown> | null): DonePart[] {
  * instance, PKCE). Every status carries `Idempotency-Key: <deliveryId>:<part>`; Mastodon keeps
  * the key for one hour and answers a repeat with the status it already created, so repeating an
  * ambiguous attempt within that hour cannot post twice (`deduplicates: true`; the default retry
- * delays, 1 + 5 + 15 minutes, stay well inside it).
+ * delays, 1 + 5 + 15 minutes, stay well inside it). A try that would come later, or a delivery
+ * giving up, makes it `unknown` instead (`repeatWindowMs`).
  */
 export function createMastodonPlatform(options: MastodonOptions = {}): PlatformAdapter<MastodonInput> {
   const clientName = options.clientName ?? 'Octopost';
@@ -87,6 +88,7 @@ export function createMastodonPlatform(options: MastodonOptions = {}): PlatformA
     rules: DEFAULT_RULES,
     rulesFor,
     deduplicates: true,
+    repeatWindowMs: 60 * 60_000,
     connectSchema,
     oauth: createMastodonOAuth({ clientName, website: options.website }),
 

@@ -115,6 +115,12 @@ export interface PlatformAdapter<Input = unknown> {
   readonly deduplicates: boolean;
   /** The same for one account, when it depends on the account (a webhook's receiver may not drop repeats). */
   deduplicatesFor?(meta: AccountMeta): boolean;
+  /**
+   * How long after an attempt the network still drops its repeat (Mastodon keeps an
+   * Idempotency-Key for an hour); absent: for as long as the delivery lives (a record key). Past
+   * it, a delivery that may have gone out becomes `unknown` (scheduler/repeat-window.ts).
+   */
+  readonly repeatWindowMs?: number;
   /** Body of `POST /v1/accounts` for this platform (besides `platform`); absent: browser (OAuth) only. */
   readonly connectSchema?: z.ZodType<Input>;
   connect?(input: Input, ctx: ConnectContext): Promise<ConnectedAccount>;

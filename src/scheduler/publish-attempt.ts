@@ -10,12 +10,18 @@ import { CredentialService } from '../services/credentials.service.js';
 import { saveDeliveryProgress } from '../store/delivery.repository.js';
 import { cutByShutdown } from './attempt-deadline.js';
 import { crossLinkedContent } from './cross-link.js';
+import { keepRepeatsInWindow, tooLateToRepeat } from './repeat-window.js';
 
 /**
  * Why a delivery whose outcome is unknown waits for a person, for accounts that do not deduplicate.
  * Not "X cannot...": a webhook may or may not, depending on how its account was connected.
  */
 export const NOT_REPEATED = 'Sending it again could post it twice on this account, so Octopost will not do it by itself: check the account, then retry or leave it.';
+
+/** The message of a delivery left `unknown`: what happened, why it is not repeated (`note`), what to do. */
+export function unknownMessage(what: string, note?: string): string {
+  return [what, note, NOT_REPEATED].filter(Boolean).join(' ');
+}
 
 export interface AttemptResult {
   outcome: Outcome;
@@ -29,7 +35,7 @@ export interface AttemptResult {
 /**
  * One publish attempt of one claimed delivery: call the platform until `signal` ends it (the
  * attempt's time limit, or a forced shutdown, which `cutByShutdown` tells apart) and decide,
- * with the retry policy, what the delivery becomes. Performs no storage itself.
+ * with the retry policy, what the delivery becomes. Records no outcome itself.
  */
 export async function attemptDelivery(
   ctx: AppContext,
@@ -49,6 +55,11 @@ export async function attemptDelivery(
     return permanent('reconnect_required', `The ${delivery.platform} account ${account.displayName} must be reconnected; nothing was sent.`, true);
   }
 
+  const startedAt = ctx.clock.now();
+  const late = await tooLateToRepeat(ctx.store.db, adapter, delivery, startedAt);
+  if (late) {
+    return { wire: 'skipped', reconnect: false, outcome: { status: 'unknown', error: { code: 'repeat_window_passed', message: unknownMessage(late), permanent: false } } };
+  }
   const credentialService = new CredentialService(ctx);
   const seconds = Math.round(ctx.config.publishTimeoutMs / 1000);
   let outcome: PublishOutcome;
@@ -106,11 +117,13 @@ export async function attemptDelivery(
     }
   }
 
-  const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
+  const policyStep = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
   const wire = outcome.kind;
-  if (step.next === 'published' && outcome.kind === 'published') {
+  if (policyStep.next === 'published' && outcome.kind === 'published') {
     return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl, detail } };
   }
+  const retryAt = ctx.clock.now() + (policyStep.next === 'retry' ? policyStep.delayMs : 0);
+  const { step, note } = await keepRepeatsInWindow(ctx.store.db, adapter, delivery, policyStep, outcome.kind === 'ambiguous' ? startedAt : null, retryAt);
   const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
   const reconnect = error.reconnect === true;
   // What the network refused may be newer than the claim's copy (refreshed just now, a renewed session).
@@ -130,7 +143,7 @@ export async function attemptDelivery(
           status: 'unknown',
           error: {
             ...error,
-            message: `${error.message} ${NOT_REPEATED}`,
+            message: unknownMessage(error.message, note),
           },
         },
       };

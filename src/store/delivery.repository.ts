@@ -265,6 +265,22 @@ export async function listAttempts(db: Db, deliveryIds: string[]): Promise<Attem
   }));
 }
 
+/**
+ * When the earliest attempt of the delivery's current retry budget that may have gone out began
+ * (its answer lost, or its worker gone mid-attempt); null when every one was answered. An attempt
+ * before the budget (a manual Retry began a new one) was looked at by a person.
+ */
+export async function firstMaybeSentAt(db: Db, delivery: Pick<DeliveryRecord, 'id' | 'budgetStart'>): Promise<number | null> {
+  const row = await db
+    .selectFrom('delivery_attempts')
+    .select((eb) => eb.fn.min('started_at').as('first'))
+    .where('delivery_id', '=', delivery.id)
+    .where('attempt', '>', delivery.budgetStart)
+    .where('outcome', 'in', ['ambiguous', 'interrupted'])
+    .executeTakeFirst();
+  return row?.first == null ? null : Number(row.first);
+}
+
 
 /**
  * Minutes (epoch ms / 60000) at which each of `accountIds` already has a post going out or gone

@@ -49,6 +49,7 @@ export class MastodonFake {
   private readonly idempotency = new Map<string, string>();
   private failure: { kind: FakeFailure; skip: number } | null = null;
   private processingPolls = 0;
+  private loseAnswer = false;
   private nextId = 110_000_000;
 
   constructor(private readonly options: { maxCharacters?: number; v1Only?: boolean; domain?: string } = {}) {
@@ -114,6 +115,9 @@ export class MastodonFake {
   /** The next status creation (the `onPart`-th one from now) is answered with this documented failure. */
   failNext(kind: FakeFailure, onPart = 0): void { this.failure = { kind, skip: onPart }; }
 
+  /** The next status creation goes through, but its connection is cut before the answer: a lost answer. */
+  loseNextAnswer(): void { this.loseAnswer = true; }
+
   /** The next upload answers 202 and its GET answers 206 `polls` times before it is processed. */
   processNextUpload(polls: number): void { this.processingPolls = polls; }
 
@@ -135,6 +139,11 @@ export class MastodonFake {
     } catch (err) {
       this.problems.push(`${key}: ${(err as Error).message}`);
       reply = { status: 400, body: { error: (err as Error).message } };
+    }
+    if (this.loseAnswer && key === 'POST /api/v1/statuses') {
+      this.loseAnswer = false;
+      res.socket?.destroy();
+      return;
     }
     if (Buffer.isBuffer(reply.body)) {
       res.writeHead(reply.status, { 'content-type': 'image/png', ...reply.headers }).end(reply.body);
