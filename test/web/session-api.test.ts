@@ -163,9 +163,11 @@ describe('web sign-in and its API', () => {
   it('lists the platforms with the content limits the composer counts against, and which repeat a lost attempt', async () => {
     const res = await t.request('GET', '/v1/platforms');
     expect(res.status).toBe(200);
-    expect(res.json.platforms).toContainEqual({ name: 'webhook', rules: { max_length: 100_000, max_images: 20, supports_segments: true }, deduplicates: true });
+    expect(res.json.platforms).toContainEqual({ name: 'webhook', rules: { max_length: 100_000, max_images: 20, supports_segments: true }, deduplicates: true, deduplicates_within_seconds: null });
     const repeats = Object.fromEntries(res.json.platforms.map((p: { name: string; deduplicates: boolean }) => [p.name, p.deduplicates]));
     expect(repeats).toMatchObject({ x: false, threads: false, linkedin: false, mastodon: true, bluesky: true });
+    const windows = Object.fromEntries(res.json.platforms.map((p: { name: string; deduplicates_within_seconds: number | null }) => [p.name, p.deduplicates_within_seconds]));
+    expect(windows).toMatchObject({ x: null, mastodon: 3600, bluesky: null });
   });
 
   it('documents the new routes and the cookie scheme in the OpenAPI document', async () => {

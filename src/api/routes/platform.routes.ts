@@ -16,6 +16,13 @@ const PlatformWire = z
       .describe(
         'Whether an attempt whose answer was lost is repeated safely (the network drops the repeat). When false it ends `unknown` and a person decides. An account can differ (a webhook connected with `"deduplicates": false`): see its own `deduplicates`.',
       ),
+    deduplicates_within_seconds: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'How long after an attempt the network still drops its repeat (Mastodon: 3600, its Idempotency-Key hour); null: for as long as the delivery lives. A delivery whose next try would come later (less a 5-minute margin), or that runs out of tries, after an attempt that may have gone out, ends `unknown` instead.',
+      ),
   })
   .meta({ id: 'Platform' });
 
@@ -29,8 +36,13 @@ export function platformRoutes(server: TypedServer, { ctx }: App) {
     schema: { tags: ['platforms'], summary: 'Networks this server can publish to, with their content limits', response: { 200: z.object({ platforms: z.array(PlatformWire) }), ...errorResponses } },
   }, async () => ({
     platforms: ctx.platforms.names().map((name) => {
-      const { rules, deduplicates } = ctx.platforms.get(name)!;
-      return { name, rules: { max_length: rules.maxLength, max_images: rules.maxImages, supports_segments: rules.supportsSegments }, deduplicates };
+      const { rules, deduplicates, repeatWindowMs } = ctx.platforms.get(name)!;
+      return {
+        name,
+        rules: { max_length: rules.maxLength, max_images: rules.maxImages, supports_segments: rules.supportsSegments },
+        deduplicates,
+        deduplicates_within_seconds: deduplicates && repeatWindowMs !== undefined ? repeatWindowMs / 1000 : null,
+      };
     }),
   }));
 }

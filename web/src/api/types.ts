@@ -115,6 +115,8 @@ export interface Platform {
   rules: PlatformRulesWire;
   /** Whether a lost answer is repeated safely; false: the delivery ends `unknown`. */
   deduplicates: boolean;
+  /** How long after an attempt the network still drops its repeat (Mastodon: 3600); null: always. */
+  deduplicates_within_seconds: number | null;
 }
 
 export interface Me {
