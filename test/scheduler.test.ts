@@ -279,6 +279,19 @@ describe.each(await dialects())('scheduler on %s', (dialect) => {
     expect(await givenBack()).toBe(1);
   });
 
+  it('a claim that comes back after its start window (counted from its sending) gives back what it brings, then claims it anew', async () => {
+    const acc = await connect('/slow-claim');
+    const created = await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: at(MINUTE) });
+    clock.set(clock.now() + MINUTE); // due, without firing the scheduler's timer
+    t.app.scheduler!.poke(); // the claim leaves for the database, its lease counting from now...
+    clock.set(clock.now() + 4001); // ...and comes back after its whole start window (2 s limit: 4 s)
+    await receiver.waitFor(1, '/slow-claim');
+    await t.app.scheduler!.drain();
+    expect(await givenBack()).toBe(1);
+    expect(await deliveryStates(created.json.id)).toEqual(['published/1']);
+    expect(receiver.on('/slow-claim')).toHaveLength(1);
+  });
+
   it('stopping past its grace, cuts the attempt off and says so; maybe received, it waits the retry delay', async () => {
     const { first } = await oneSlotHeldTwoWaiting();
     await t.app.scheduler!.stop(300); // the silent attempt would run to its 2 s limit
