@@ -66,6 +66,20 @@ describe.each(await dialects())('token refresh on %s', (dialect) => {
     expect(fake.problems).toEqual([]);
   });
 
+  it('a token endpoint that never answers: the refresh gives up after 30 s, well within its lease, and tries again later', async () => {
+    clock.advance(2 * HOUR - 10 * 60_000);
+    fake.hangNextRefresh();
+    // No limit of its own here: without the refresh's 30 s limit this would wait for ever.
+    expect(await new CredentialService(t.app.ctx).refreshDue(new AbortController().signal)).toBe(1);
+    const after = await account();
+    expect(after.is_active).toBe(true);
+    expect(fake.requests.filter((r) => r === 'POST /2/oauth2/token')).toHaveLength(2); // connect + the hanging one
+    expect(await refreshDue()).toBe(0); // postponed five minutes
+    clock.advance(5 * 60_000);
+    expect(await refreshDue()).toBe(1);
+    expect(Math.abs(Date.parse((await account()).token_expires_at) - (clock.now() + 2 * HOUR))).toBeLessThan(60_000);
+  }, 45_000);
+
   it('refreshes just in time when publishing with expired credentials', async () => {
     clock.advance(3 * HOUR); // the background refresh never ran (the worker was down)
     await fake.expireAccessToken();

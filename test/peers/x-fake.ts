@@ -50,6 +50,7 @@ export class XFake {
   private tweets: Tweet[] = [];
   private armed: { kind: XFailure; target: 'tweets' | 'media'; skip: number } | null = null;
   private refuseRefresh = false;
+  private hangRefresh = false;
   private windows = new Map<string, { remaining: number; reset: number }>();
 
   constructor(readonly client: { id: string; secret?: string; callbackUrls: string[] }) {}
@@ -114,6 +115,11 @@ export class XFake {
   /** The next refresh is refused as X refuses a revoked refresh token. */
   refuseNextRefresh(): void {
     this.refuseRefresh = true;
+  }
+
+  /** The next refresh is never answered (a token endpoint left hanging); its refresh token stays unused. */
+  hangNextRefresh(): void {
+    this.hangRefresh = true;
   }
 
   published(): PeerPost[] {
@@ -222,6 +228,10 @@ export class XFake {
       return this.send(res, 'token', 200, this.issueTokens({ userId: this.user.id, scope: code.scope }));
     }
     if (form.get('grant_type') === 'refresh_token') {
+      if (this.hangRefresh) {
+        this.hangRefresh = false;
+        return; // no answer (close() ends it)
+      }
       const presented = form.get('refresh_token') ?? '';
       const grant = this.refreshTokens.get(presented);
       this.refreshTokens.delete(presented); // rotation: a refresh token works once
