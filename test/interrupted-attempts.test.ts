@@ -4,7 +4,7 @@ import type { PublishOutcome } from '../src/core/retry-policy.js';
 import type { PlatformAdapter } from '../src/platforms/platform.js';
 import { PlatformRegistry } from '../src/platforms/registry.js';
 import { webhookPlatform } from '../src/platforms/webhook.platform.js';
-import { NOT_REPEATED } from '../src/scheduler/publish-attempt.js';
+import { NOT_REPEATED } from '../src/scheduler/unknown-message.js';
 import { dialects } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 

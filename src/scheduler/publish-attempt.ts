@@ -11,17 +11,7 @@ import { saveDeliveryProgress } from '../store/delivery.repository.js';
 import { cutByShutdown } from './attempt-deadline.js';
 import { crossLinkedContent } from './cross-link.js';
 import { keepRepeatsInWindow, tooLateToRepeat } from './repeat-window.js';
-
-/**
- * Why a delivery whose outcome is unknown waits for a person, for accounts that do not deduplicate.
- * Not "X cannot...": a webhook may or may not, depending on how its account was connected.
- */
-export const NOT_REPEATED = 'Sending it again could post it twice on this account, so Octopost will not do it by itself: check the account, then retry or leave it.';
-
-/** The message of a delivery left `unknown`: what happened, why it is not repeated (`note`), what to do. */
-export function unknownMessage(what: string, note?: string): string {
-  return [what, note, NOT_REPEATED].filter(Boolean).join(' ');
-}
+import { unknownMessage } from './unknown-message.js';
 
 export interface AttemptResult {
   outcome: Outcome;
@@ -45,20 +35,26 @@ export async function attemptDelivery(
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   const adapter = ctx.platforms.get(delivery.platform);
-  if (!post || !account || account.deleted) {
-    return permanent('account_disconnected', 'The account was disconnected, so nothing was sent. Connect it again and retry.', false);
-  }
   if (!adapter) {
     return permanent('unknown_platform', `This server cannot publish to "${delivery.platform}" any more (its adapter is missing).`, false);
   }
+  // Not sent now, but an earlier attempt may have been: an account fixed and retried much later
+  // could post it twice (repeat-window.ts).
+  const notSent = async (code: string, message: string, reconnect: boolean): Promise<AttemptResult> => {
+    const result = permanent(code, message, reconnect);
+    return { ...result, outcome: await keepRepeatsInWindow(ctx, adapter, delivery, result.outcome, null) };
+  };
+  if (!post || !account || account.deleted) {
+    return notSent('account_disconnected', 'The account was disconnected, so nothing was sent. Connect it again and retry.', false);
+  }
   if (!account.isActive) {
-    return permanent('reconnect_required', `The ${delivery.platform} account ${account.displayName} must be reconnected; nothing was sent.`, true);
+    return notSent('reconnect_required', `The ${delivery.platform} account ${account.displayName} must be reconnected; nothing was sent.`, true);
   }
 
   const startedAt = ctx.clock.now();
-  const late = await tooLateToRepeat(ctx.store.db, adapter, delivery, startedAt);
+  const late = await tooLateToRepeat(ctx, adapter, delivery, startedAt);
   if (late) {
-    return { wire: 'skipped', reconnect: false, outcome: { status: 'unknown', error: { code: 'repeat_window_passed', message: unknownMessage(late), permanent: false } } };
+    return { wire: 'skipped', reconnect: false, outcome: { status: 'unknown', error: { code: 'not_repeated', message: unknownMessage(late), permanent: false } } };
   }
   const credentialService = new CredentialService(ctx);
   const seconds = Math.round(ctx.config.publishTimeoutMs / 1000);
@@ -117,39 +113,26 @@ export async function attemptDelivery(
     }
   }
 
-  const policyStep = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
+  const step = decideNextStep(outcome, delivery.attempts - delivery.budgetStart, ctx.config.retryDelaysMs, deduplicatesOf(adapter, account.meta));
   const wire = outcome.kind;
-  if (policyStep.next === 'published' && outcome.kind === 'published') {
+  if (step.next === 'published' && outcome.kind === 'published') {
     return { wire, reconnect: false, outcome: { status: 'published', remoteId: outcome.postId, remoteUrl: outcome.postUrl, detail } };
   }
-  const retryAt = ctx.clock.now() + (policyStep.next === 'retry' ? policyStep.delayMs : 0);
-  const { step, note } = await keepRepeatsInWindow(ctx.store.db, adapter, delivery, policyStep, outcome.kind === 'ambiguous' ? startedAt : null, retryAt);
   const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
   const reconnect = error.reconnect === true;
   // What the network refused may be newer than the claim's copy (refreshed just now, a renewed session).
   const refused = reconnect ? { refusedCredentials: credentialService.sealedInUse(account.id) ?? account.credentials } : {};
-  switch (step.next) {
-    case 'retry':
-      // Not sent, and not the network's fault: any worker may take it again at once. One that may
-      // have gone out waits the usual delay, so that a network still working on the cut request
-      // (and not yet keeping its Idempotency-Key) does not meet the repeat.
-      return { wire, reconnect, ...refused, outcome: { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error } };
-    case 'unknown':
-      return {
-        wire,
-        reconnect,
-        ...refused,
-        outcome: {
-          status: 'unknown',
-          error: {
-            ...error,
-            message: unknownMessage(error.message, note),
-          },
-        },
-      };
-    default:
-      return { wire, reconnect, ...refused, outcome: { status: 'failed', error: exhausted(error, delivery) } };
-  }
+  const next: Outcome =
+    step.next === 'retry'
+      ? // Not sent, and not the network's fault: any worker may take it again at once. One that may
+        // have gone out waits the usual delay, so that a network still working on the cut request
+        // (and not yet keeping its Idempotency-Key) does not meet the repeat.
+        { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error }
+      : step.next === 'unknown'
+        ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message) } }
+        : { status: 'failed', error };
+  const kept = await keepRepeatsInWindow(ctx, adapter, delivery, next, outcome.kind === 'ambiguous' ? startedAt : null);
+  return { wire, reconnect, ...refused, outcome: kept.status === 'failed' ? { status: 'failed', error: exhausted(error, delivery) } : kept };
 }
 
 function exhausted(error: DeliveryError, delivery: DeliveryRecord): DeliveryError {

@@ -1,63 +1,81 @@
-import type { Kysely } from 'kysely';
-import type { NextStep } from '../core/retry-policy.js';
 import { toIso } from '../core/time.js';
+import { platformDisplayName } from '../core/cross-link.js';
 import type { PlatformAdapter } from '../platforms/platform.js';
+import type { AppContext } from '../services/context.js';
 import { type DeliveryRecord, firstMaybeSentAt } from '../store/delivery.repository.js';
-import type { Database } from '../store/schema.js';
+import type { Outcome } from '../store/queue.repository.js';
+import { unknownMessage } from './unknown-message.js';
 
 /**
  * Some networks drop a repeated post only for a while (`repeatWindowMs`: Mastodon keeps an
  * Idempotency-Key for an hour). Once an attempt of a delivery may have gone out (its answer lost,
  * its worker gone), a try after that window could post it twice. Such a delivery becomes `unknown`
- * instead, with a note saying why, and a person decides. Networks without a window are unaffected.
+ * instead, saying why, and a person decides. Networks without a window are unaffected.
+ *
+ * A try must start early enough that its request reaches the network within the window: before
+ * the window's end less the attempt's time limit (the request may leave late in it) and less
+ * CLOCK_ALLOWANCE_MS (the attempts' start times are read on the nodes' clocks). A retry is only
+ * planned LATE_START_ALLOWANCE_MS before that, as it may start late (a busy worker).
+ * With the default 30 s limit: retries due up to 55 minutes after, tries starting up to 59.
  */
-
-/** How long before the window closes a retry must be due: it can start later (a busy worker). */
-export const PLAN_MARGIN_MS = 5 * 60_000;
-/** How long before the window closes a try may still start: node clocks differ, a request takes time. */
-export const START_MARGIN_MS = 60_000;
-
-type Db = Kysely<Database>;
-export type RepeatVerdict = { step: NextStep; note?: undefined } | { step: { next: 'unknown' }; note: string };
+const CLOCK_ALLOWANCE_MS = 30_000;
+const LATE_START_ALLOWANCE_MS = 4 * 60_000;
 
 /**
- * What follows an attempt that did not publish. A retry due too late for the window, or a delivery
- * ending `failed` (out of tries, or refused for good: it invites a manual Retry at any later time),
- * becomes `unknown` when an attempt of its budget may have gone out. `maybeSentAt`: when the
- * attempt just made began, if it may have gone out; `retryAt`: when the step's retry would be due.
+ * What a delivery whose attempt did not publish becomes, with the window kept: a retry due too late
+ * for it, or an end as `failed` (out of tries, or refused: it invites a manual Retry at any later
+ * time), becomes `unknown` when an attempt of the current retry budget may have gone out.
+ * `maybeSentAt`: when the attempt just made began, if it may have gone out.
  */
-export async function keepRepeatsInWindow(db: Db, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, step: NextStep, maybeSentAt: number | null, retryAt: number): Promise<RepeatVerdict> {
+export async function keepRepeatsInWindow(ctx: AppContext, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, outcome: Outcome, maybeSentAt: number | null): Promise<Outcome> {
   const windowMs = adapter.repeatWindowMs;
-  if (windowMs === undefined || (step.next !== 'retry' && step.next !== 'failed')) return { step };
-  const earlier = await earlierMaybeSentAt(db, delivery);
+  if (windowMs === undefined || (outcome.status !== 'retrying' && outcome.status !== 'failed')) return outcome;
+  const earlier = await earlierMaybeSentAt(ctx, delivery);
+  if (earlier instanceof Error) return leftToPerson(outcome, earlier.message);
   const since = earlier === null ? maybeSentAt : maybeSentAt === null ? earlier : Math.min(earlier, maybeSentAt);
-  if (since === null) return { step };
-  if (step.next === 'retry' && retryAt <= since + windowMs - PLAN_MARGIN_MS) return { step };
-  const why = step.next === 'retry' ? 'the next try would come after that' : 'no tries are left, and a later Retry would come after that';
-  return { step: { next: 'unknown' }, note: lateNote(adapter, windowMs, since, why) };
+  if (since === null) return outcome;
+  const retry = outcome.status === 'retrying';
+  if (retry && outcome.dueAt <= latestStart(ctx, windowMs, since) - LATE_START_ALLOWANCE_MS) return outcome;
+  return leftToPerson(outcome, lateNote(adapter, windowMs, since, retry ? 'and its next try would be due too late for that.' : 'so a Retry much later could post it twice.'));
 }
 
 /**
- * Before a try: a note when an earlier attempt of its budget may have gone out and the window has
- * (nearly) closed since, so that this try must not be made; null when it may.
+ * Before a try: why it must not be made (an earlier attempt of its budget may have gone out, and
+ * the window has closed since), or null when it may.
  */
-export async function tooLateToRepeat(db: Db, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, now: number): Promise<string | null> {
+export async function tooLateToRepeat(ctx: AppContext, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, now: number): Promise<string | null> {
   const windowMs = adapter.repeatWindowMs;
   if (windowMs === undefined) return null;
-  const since = await earlierMaybeSentAt(db, delivery);
-  if (since === null || now <= since + windowMs - START_MARGIN_MS) return null;
-  return lateNote(adapter, windowMs, since, 'this try came after that, so it was not sent');
+  const since = await earlierMaybeSentAt(ctx, delivery);
+  if (since instanceof Error) return since.message;
+  if (since === null || now <= latestStart(ctx, windowMs, since)) return null;
+  return lateNote(adapter, windowMs, since, 'and this try came too late for that, so it was not sent.');
+}
+
+function latestStart(ctx: AppContext, windowMs: number, since: number): number {
+  return since + windowMs - ctx.config.publishTimeoutMs - CLOCK_ALLOWANCE_MS;
 }
 
 /**
- * The earliest attempt of the budget before this one that may have gone out. The budget's first
- * attempt has none to look up. A failed look-up throws: the attempt is then left to its lease and
- * taken back as interrupted.
+ * The earliest attempt of the budget before this one that may have gone out; none for the budget's
+ * first. A look-up the database does not answer leaves the delivery to a person: not repeating is
+ * the safe side, and the outcome is still recorded.
  */
-function earlierMaybeSentAt(db: Db, delivery: DeliveryRecord): Promise<number | null> | null {
-  return delivery.attempts - delivery.budgetStart > 1 ? firstMaybeSentAt(db, delivery) : null;
+async function earlierMaybeSentAt(ctx: AppContext, delivery: DeliveryRecord): Promise<number | null | Error> {
+  if (delivery.attempts - delivery.budgetStart <= 1) return null;
+  try {
+    return await firstMaybeSentAt(ctx.store.db, delivery);
+  } catch (err) {
+    ctx.logger.warn({ err, delivery: delivery.id }, 'reading earlier attempts failed; leaving the delivery to a person');
+    return new Error("Octopost could not read this delivery's earlier attempts (the database did not answer), and one may have gone out.");
+  }
 }
 
-function lateNote(adapter: PlatformAdapter<any>, windowMs: number, since: number, why: string): string {
-  return `The attempt at ${toIso(since)} may have gone out, and ${adapter.name} drops a repeat only within ${Math.round(windowMs / 60_000)} minutes of it: ${why}.`;
+function lateNote(adapter: PlatformAdapter<any>, windowMs: number, since: number, end: string): string {
+  const window = windowMs === 3_600_000 ? 'an hour' : `${Math.round(windowMs / 60_000)} minutes`;
+  return `${platformDisplayName(adapter.name)} drops a repeated post only within ${window} of the attempt at ${toIso(since)}, which may have gone out, ${end}`;
+}
+
+function leftToPerson(outcome: Extract<Outcome, { error: unknown }>, note: string): Outcome {
+  return { status: 'unknown', error: { ...outcome.error, message: unknownMessage(outcome.error.message, note) } };
 }

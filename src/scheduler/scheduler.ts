@@ -13,8 +13,9 @@ import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repo
 import { findExpiredLeases, type Outcome, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
-import { attemptDelivery, unknownMessage } from './publish-attempt.js';
+import { attemptDelivery } from './publish-attempt.js';
 import { keepRepeatsInWindow } from './repeat-window.js';
+import { unknownMessage } from './unknown-message.js';
 
 export interface SchedulerOptions {
   workerId?: string;
@@ -347,20 +348,22 @@ export class Scheduler {
         message: 'The worker publishing this stopped mid-attempt (crash or shutdown); the post may or may not have gone out.',
         permanent: false,
       };
-      const policyStep = decideNextStep(
+      const step = decideNextStep(
         { kind: 'ambiguous', error },
         delivery.attempts - delivery.budgetStart,
         this.ctx.config.retryDelaysMs.map(() => 0),
         deduplicatesOf(adapter, account?.meta ?? {}),
       );
-      // The attempt began at its claim, the delivery's last change before the worker went away.
-      const { step, note } = adapter ? await keepRepeatsInWindow(this.ctx.store.db, adapter, delivery, policyStep, delivery.updatedAt, now) : { step: policyStep, note: undefined };
-      const outcome: Outcome =
+      const next: Outcome =
         step.next === 'retry'
           ? { status: 'retrying', dueAt: now, error }
           : step.next === 'unknown'
-            ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message, note) } }
-            : { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } };
+            ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message) } }
+            : { status: 'failed', error };
+      // The attempt began at its claim, the delivery's last change before the worker went away.
+      const windowed = adapter ? await keepRepeatsInWindow(this.ctx, adapter, delivery, next, delivery.updatedAt) : next;
+      const outcome: Outcome =
+        windowed.status === 'failed' ? { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } } : windowed;
       const kept = await recordInterrupted(this.ctx.store.db, this.ctx.store.dialect, delivery, outcome, {
         worker: delivery.lockedBy ?? 'unknown',
         startedAt: delivery.updatedAt,

@@ -21,7 +21,7 @@ const PlatformWire = z
       .int()
       .nullable()
       .describe(
-        'How long after an attempt the network still drops its repeat (Mastodon: 3600, its Idempotency-Key hour); null: for as long as the delivery lives. A delivery whose next try would come later (less a 5-minute margin), or that runs out of tries, after an attempt that may have gone out, ends `unknown` instead.',
+        'How long after an attempt the network still drops its repeat (Mastodon: 3600, its Idempotency-Key hour); null: for as long as the delivery lives. After an attempt that may have gone out, a delivery whose next try would come later (with the default 30 s time limit: due more than 55 minutes after it, or starting more than 59), or that would end `failed`, ends `unknown` instead.',
       ),
   })
   .meta({ id: 'Platform' });
