@@ -85,14 +85,14 @@ export function classifyAnswer(err: XRPCError): PublishError {
     const wait = retryAfterMs(err.headers);
     return {
       code: 'rate_limited',
-      message: `Bluesky is rate limiting this account${wait !== undefined ? ` for ${Math.ceil(wait / 1000)} s` : ''}; Octopost will retry.${quote(err)}`,
+      message: `Bluesky is rate limiting this account${wait !== undefined ? ` for ${Math.ceil(wait / 1000)} s` : ''}.${quote(err)}`,
       permanent: false,
       httpStatus: status,
       ...(wait !== undefined && { retryAfterMs: wait }),
     };
   }
   if (status >= 500) {
-    return { code: 'server_error', message: `Bluesky answered ${status}; Octopost will retry.${quote(err)}`, permanent: false, httpStatus: status };
+    return { code: 'server_error', message: `Bluesky answered ${status}.${quote(err)}`, permanent: false, httpStatus: status };
   }
   if (isSessionRefused(err)) return reconnectError(err);
   if (status === 413 || err.error === 'BlobTooLarge') {
@@ -118,11 +118,11 @@ export function classifyFailure(err: unknown, sending: boolean, signal: AbortSig
   if (isServerAnswer(err)) return { kind: 'failed', error: classifyAnswer(err) };
   const code = networkErrorCode(err) ?? (err as Error)?.name ?? 'network_error';
   if (requestNeverSent(err) || (!sending && !signal.aborted)) {
-    return { kind: 'failed', error: { code: 'unreachable', message: `Could not reach Bluesky at ${host} (${code}); Octopost will retry.`, permanent: false } };
+    return { kind: 'failed', error: { code: 'unreachable', message: `Could not reach Bluesky at ${host} (${code}).`, permanent: false } };
   }
   if (signal.aborted) {
     if (!sending) {
-      return { kind: 'failed', error: { code: 'timeout', message: `Bluesky at ${host} did not answer in time; Octopost will retry.`, permanent: false } };
+      return { kind: 'failed', error: { code: 'timeout', message: `Bluesky at ${host} did not answer in time.`, permanent: false } };
     }
     return {
       kind: 'ambiguous',

@@ -115,7 +115,7 @@ async function uploadImage(
   } catch (err) {
     if (err instanceof MediaError) return { kind: 'failed', error: err.error };
     // The image server dropped the connection mid-download: nothing was sent to LinkedIn yet.
-    return fail('media_unreachable', `Could not download the image ${url} (${(err as Error).message}); Octopost will retry.`, false);
+    return fail('media_unreachable', `Could not download the image ${url} (${(err as Error).message}).`, false);
   }
   let init: HttpAnswer;
   try {
@@ -177,7 +177,7 @@ export function classifyLinkedIn(answer: HttpAnswer, now = Date.now()): PublishE
     return {
       ...base,
       code: 'rate_limited',
-      message: `LinkedIn is rate limiting this app or member (429); Octopost will retry${retryAfterMs ? ` in ${Math.ceil(retryAfterMs / 60_000)} min or later` : ''}.${quote}`,
+      message: `LinkedIn is rate limiting this app or member (429)${retryAfterMs ? `, for ${Math.ceil(retryAfterMs / 60_000)} min or more` : ''}.${quote}`,
       permanent: false,
       ...(retryAfterMs ? { retryAfterMs } : {}),
     };
@@ -193,7 +193,7 @@ export function classifyLinkedIn(answer: HttpAnswer, now = Date.now()): PublishE
     return { ...base, code: 'api_version', message: `LinkedIn no longer serves the API version Octopost asked for (426); update Octopost or its LinkedIn API version.${quote}`, permanent: true };
   }
   if (status >= 500 || status === 408) {
-    return { ...base, code: 'server_error', message: `LinkedIn answered ${status}; Octopost will retry.${quote}`, permanent: false };
+    return { ...base, code: 'server_error', message: `LinkedIn answered ${status}.${quote}`, permanent: false };
   }
   return { ...base, code: 'invalid_content', message: `LinkedIn refused the post (${status}); fix it, then retry.${quote}`, permanent: true };
 }

@@ -102,7 +102,7 @@ export function classifyAnswer(answer: Answer, host: string): PublishError {
   if (status === 429) {
     const retryAfterMs = rateLimitWaitMs(answer.headers);
     const wait = retryAfterMs !== undefined ? `; the limit resets in ${Math.ceil(retryAfterMs / 1000)} s` : '';
-    return { ...base, code: 'rate_limited', message: `${host} is rate limiting this account${wait}. Octopost will retry.`, permanent: false, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+    return { ...base, code: 'rate_limited', message: `${host} is rate limiting this account${wait}.`, permanent: false, ...(retryAfterMs !== undefined && { retryAfterMs }) };
   }
   if (status === 401) {
     return { ...base, code: 'token_revoked', message: `${host} no longer accepts Octopost's access token.${said} Reconnect the account.`, permanent: true, reconnect: true };
@@ -115,7 +115,7 @@ export function classifyAnswer(answer: Answer, host: string): PublishError {
     return { ...base, code: blocked ? 'account_suspended' : 'forbidden', message: `${host} refused the post (403): the account may be disabled, suspended or limited.${said} Check the account on ${host}.`, permanent: true };
   }
   if (status === 422 && NOT_PROCESSED.test(text)) {
-    return { ...base, code: 'media_processing', message: `${host} is still processing an image.${said} Octopost will retry.`, permanent: false };
+    return { ...base, code: 'media_processing', message: `${host} is still processing an image.${said}`, permanent: false };
   }
   if (status === 422 && /duplicate/i.test(text)) {
     return { ...base, code: 'duplicate', message: `${host} refused the post as a duplicate.${said} Change the content, then retry.`, permanent: true };
@@ -127,7 +127,7 @@ export function classifyAnswer(answer: Answer, host: string): PublishError {
     return { ...base, code: 'not_found', message: `${host} answered 404 (not found): the instance, the account or the post replied to may be gone.${said}`, permanent: true };
   }
   if (status === 408 || status >= 500) {
-    return { ...base, code: 'server_error', message: `${host} had a problem (${status}). Octopost will retry.${said}`, permanent: false };
+    return { ...base, code: 'server_error', message: `${host} had a problem (${status}).${said}`, permanent: false };
   }
   if (status >= 300 && status < 400) {
     return { ...base, code: 'redirected', message: `${host} answered ${status} (a redirect, not followed): the instance may have moved. Reconnect the account with its new address.`, permanent: true };
@@ -141,8 +141,8 @@ export function networkError(err: unknown, host: string, signal: AbortSignal, ma
     return {
       code: 'timeout',
       message: maybeReceived
-        ? `${host} did not answer in time; the post may have been created. Octopost repeats it with the same Idempotency-Key.`
-        : `${host} did not answer in time. Octopost will retry.`,
+        ? `${host} did not answer in time; the post may have been created.`
+        : `${host} did not answer in time.`,
       permanent: false,
     };
   }
@@ -150,8 +150,8 @@ export function networkError(err: unknown, host: string, signal: AbortSignal, ma
   return {
     code: 'network_error',
     message: maybeReceived
-      ? `The connection to ${host} failed mid-request (${code}); the post may have been created. Octopost repeats it with the same Idempotency-Key.`
-      : `Could not reach ${host} (${code}). Octopost will retry.`,
+      ? `The connection to ${host} failed mid-request (${code}); the post may have been created.`
+      : `Could not reach ${host} (${code}).`,
     permanent: false,
   };
 }

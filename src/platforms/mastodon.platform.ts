@@ -149,7 +149,7 @@ export function createMastodonPlatform(options: MastodonOptions = {}): PlatformA
       const id = answer.json?.id;
       if ((answer.status !== 200 && answer.status !== 202) || (typeof id !== 'string' && typeof id !== 'number')) {
         return answer.status >= 200 && answer.status < 300
-          ? { code: 'unexpected_answer', message: `${host} accepted the image but its answer had no media id. Octopost will retry.`, permanent: false, httpStatus: answer.status }
+          ? { code: 'unexpected_answer', message: `${host} accepted the image but its answer had no media id.`, permanent: false, httpStatus: answer.status }
           : classifyAnswer(answer, host);
       }
       // 202: the thumbnail is ready, the full size is still processing (`url` is null).
@@ -167,7 +167,7 @@ export function createMastodonPlatform(options: MastodonOptions = {}): PlatformA
     const deadline = Date.now() + waitMs;
     const stillProcessing: PublishError = {
       code: 'media_processing',
-      message: `${host} is still processing an uploaded image after ${Math.round(waitMs / 1000)} s. Octopost will retry.`,
+      message: `${host} is still processing an uploaded image after ${Math.round(waitMs / 1000)} s.`,
       permanent: false,
     };
     for (;;) {
@@ -211,7 +211,7 @@ async function postStatus(
   if (answer.status >= 200 && answer.status < 300) {
     if (typeof id !== 'string' && typeof id !== 'number') {
       // Something answered 2xx without a status: it may well have been created.
-      return { kind: 'ambiguous', error: { code: 'unexpected_answer', message: `${host} answered ${answer.status} without the created post; it may exist. Octopost repeats it with the same Idempotency-Key.`, permanent: false, httpStatus: answer.status } };
+      return { kind: 'ambiguous', error: { code: 'unexpected_answer', message: `${host} answered ${answer.status} without the created post; it may exist.`, permanent: false, httpStatus: answer.status } };
     }
     const url = typeof answer.json.url === 'string' ? answer.json.url : typeof answer.json.uri === 'string' ? answer.json.uri : null;
     return { id: String(id), url };

@@ -39,7 +39,7 @@ export async function fetchImage(
   } catch (err) {
     throw new MediaError({
       code: 'media_unreachable',
-      message: `Could not download the image ${url} (${networkErrorCode(err) ?? (err as Error).message}); Octopost will retry.`,
+      message: `Could not download the image ${url} (${networkErrorCode(err) ?? (err as Error).message}).`,
       permanent: false,
     });
   }

@@ -108,8 +108,8 @@ export function networkFailure(network: string, err: unknown, signal: AbortSigna
     const error: PublishError = {
       code: signal.aborted ? 'timeout' : 'unreachable',
       message: signal.aborted
-        ? `${network} did not answer in time, before anything was posted; Octopost will retry.`
-        : `Could not reach ${network} (${code}) before anything was posted; Octopost will retry.`,
+        ? `${network} did not answer in time, before anything was posted.`
+        : `Could not reach ${network} (${code}) before anything was posted.`,
       permanent: false,
     };
     return { kind: 'failed', error };

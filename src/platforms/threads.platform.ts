@@ -94,7 +94,7 @@ class ThreadsPublication {
       part.creation_id = created;
       await this.save();
       const ready = await this.waitUntilReady(created);
-      if (ready === 'expired') return fail('container_expired', 'Threads let the new media container expire before it could be published; Octopost will retry.', false);
+      if (ready === 'expired') return fail('container_expired', 'Threads let the new media container expire before it could be published.', false);
       if (ready !== 'ready') return ready;
     }
     let answer: HttpAnswer;
@@ -164,7 +164,7 @@ class ThreadsPublication {
       }
       const wait = this.s.statusPollMs[read];
       if (wait === undefined || this.req.signal.aborted) {
-        return fail('media_processing', 'Threads is still processing the media; Octopost will retry and publish the same container.', false);
+        return fail('media_processing', 'Threads is still processing the media; a retry publishes the same container.', false);
       }
       await sleep(wait, this.req.signal);
     }
@@ -221,13 +221,13 @@ export function classifyThreads(answer: HttpAnswer, now = Date.now()): PublishEr
     return {
       ...base,
       code: 'rate_limited',
-      message: `Threads is rate limiting this account or app (${status}${code}); Octopost will retry.${quote}`,
+      message: `Threads is rate limiting this account or app (${status}${code}).${quote}`,
       permanent: false,
       ...(retryAfterMs ? { retryAfterMs } : {}),
     };
   }
   if (e.code === 1 || e.code === 2 || e.transient || status >= 500) {
-    return { ...base, code: 'server_error', message: `Threads had a passing problem (${status}${code}); Octopost will retry.${quote}`, permanent: false };
+    return { ...base, code: 'server_error', message: `Threads had a passing problem (${status}${code}).${quote}`, permanent: false };
   }
   if (e.code === 10 || (e.code !== undefined && e.code >= 200 && e.code < 300)) {
     return { ...base, code: 'permission_denied', message: `Threads says the app lacks a permission to post for this account (${status}${code}); reconnect it and grant publishing.${quote}`, permanent: true, reconnect: true };

@@ -105,14 +105,14 @@ export function classifyStatus(status: number, retryAfter: string | string[] | u
     const retryAfterMs = parseRetryAfter(retryAfter);
     return {
       code: 'rate_limited',
-      message: `The receiver is rate limiting (429)${retryAfterMs !== undefined ? `, asking to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}; Octopost will retry.${said}`,
+      message: `The receiver is rate limiting (429)${retryAfterMs !== undefined ? `, asking to wait ${Math.ceil(retryAfterMs / 1000)} s` : ''}.${said}`,
       permanent: false,
       httpStatus: status,
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     };
   }
   if (status === 408 || status >= 500) {
-    return { code: 'server_error', message: `The receiver answered ${status}; Octopost will retry.${said}`, permanent: false, httpStatus: status };
+    return { code: 'server_error', message: `The receiver answered ${status}.${said}`, permanent: false, httpStatus: status };
   }
   if (status === 401 || status === 403) {
     return {
@@ -132,10 +132,10 @@ export function classifyStatus(status: number, retryAfter: string | string[] | u
 function classifyNetworkFailure(err: unknown, req: PublishRequest): PublishOutcome {
   const code = networkErrorCode(err) ?? (err as Error)?.name ?? 'network_error';
   if (requestNeverSent(err)) {
-    return { kind: 'failed', error: { code: 'unreachable', message: `Could not connect to the receiver (${code}); Octopost will retry.`, permanent: false } };
+    return { kind: 'failed', error: { code: 'unreachable', message: `Could not connect to the receiver (${code}).`, permanent: false } };
   }
   if (req.signal.aborted) {
-    return { kind: 'ambiguous', error: { code: 'timeout', message: 'The receiver did not answer in time; the post may have arrived. Octopost repeats it with the same Idempotency-Key.', permanent: false } };
+    return { kind: 'ambiguous', error: { code: 'timeout', message: 'The receiver did not answer in time; the post may have arrived.', permanent: false } };
   }
-  return { kind: 'ambiguous', error: { code: 'network_error', message: `The connection failed mid-request (${code}); Octopost repeats it with the same Idempotency-Key.`, permanent: false } };
+  return { kind: 'ambiguous', error: { code: 'network_error', message: `The connection failed mid-request (${code}); the post may have arrived.`, permanent: false } };
 }

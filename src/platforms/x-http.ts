@@ -112,20 +112,20 @@ export function classifyXAnswer(answer: XAnswer, what: string): PublishError {
   const type = typeof j.type === 'string' ? j.type : '';
   if (status === 429) {
     const wait = retryAfterMs(answer.headers);
-    const hours = wait.ms !== undefined ? ` (about ${Math.max(1, Math.round(wait.ms / 3_600_000))} h)` : '';
+    const hours = wait.ms !== undefined ? ` in about ${Math.max(1, Math.round(wait.ms / 3_600_000))} h` : '';
     const mins = wait.ms !== undefined ? `, for ${Math.ceil(wait.ms / 60_000)} min` : '';
     return {
       code: 'rate_limited',
       message: wait.daily
-        ? `This account reached X's 24-hour posting limit; Octopost will retry when it resets${hours}.`
-        : `X is rate limiting this account (429)${mins}; Octopost will retry after the limit resets.`,
+        ? `This account reached X's 24-hour posting limit; it resets${hours}.`
+        : `X is rate limiting this account (429)${mins}.`,
       permanent: false,
       httpStatus: status,
       ...(wait.ms !== undefined && { retryAfterMs: wait.ms }),
     };
   }
   if (status >= 500 || status === 408) {
-    return { code: 'server_error', message: `X answered ${status} while sending ${what}; Octopost will retry.${quoted}`, permanent: false, httpStatus: status };
+    return { code: 'server_error', message: `X answered ${status} while sending ${what}.${quoted}`, permanent: false, httpStatus: status };
   }
   if (status === 401) {
     return {
@@ -156,7 +156,7 @@ export function classifyXAnswer(answer: XAnswer, what: string): PublishError {
 export function networkFailure(err: unknown, signal: AbortSignal, creates: boolean, what: string): PublishOutcome {
   const code = networkErrorCode(err) ?? (err as Error)?.name ?? 'network_error';
   if (requestNeverSent(err)) {
-    return { kind: 'failed', error: { code: 'unreachable', message: `Could not connect to X (${code}) to send ${what}; Octopost will retry.`, permanent: false } };
+    return { kind: 'failed', error: { code: 'unreachable', message: `Could not connect to X (${code}) to send ${what}; nothing was posted.`, permanent: false } };
   }
   if (!creates) {
     const timeout = signal.aborted;
@@ -165,8 +165,8 @@ export function networkFailure(err: unknown, signal: AbortSignal, creates: boole
       error: {
         code: timeout ? 'timeout' : 'network_error',
         message: timeout
-          ? `X did not answer in time while sending ${what}; nothing was posted. Octopost will retry.`
-          : `The connection to X failed while sending ${what} (${code}); nothing was posted. Octopost will retry.`,
+          ? `X did not answer in time while sending ${what}; nothing was posted.`
+          : `The connection to X failed while sending ${what} (${code}); nothing was posted.`,
         permanent: false,
       },
     };

@@ -40,7 +40,7 @@ export async function uploadImages(ctx: Ctx, images: { url: string; alt_text?: s
       fetched = await fetchImage(image.url, { maxBytes: ctx.rules.maxImageBytes, types: ctx.rules.imageTypes, platform: 'X' }, ctx.signal);
     } catch (err) {
       if (err instanceof MediaError) return { ok: false, outcome: { kind: 'failed', error: err.error } };
-      const message = `Could not download ${what} (${image.url}) in time; nothing was posted. Octopost will retry.`;
+      const message = `Could not download ${what} (${image.url}) in time; nothing was posted.`;
       return { ok: false, outcome: { kind: 'failed', error: { code: 'media_unreachable', message, permanent: false } } };
     }
     const uploaded = fetched.mimeType === 'image/gif'
@@ -106,7 +106,7 @@ async function uploadChunked(ctx: Ctx, data: Buffer, what: string): Promise<Step
 function mediaId(answer: XAnswer, what: string): Step<string> {
   const id = answer.json?.data?.id;
   if (typeof id === 'string' && id) return { ok: true, value: id };
-  const message = `X accepted ${what} but its answer had no media id; Octopost will retry.`;
+  const message = `X accepted ${what} but its answer had no media id.`;
   return { ok: false, outcome: { kind: 'failed', error: { code: 'bad_answer', message, permanent: false, httpStatus: answer.status } } };
 }
 

@@ -107,7 +107,7 @@ async function createTweet(
 ): Promise<Step<string>> {
   // Out of time before sending (the images took it): certainly nothing was created.
   if (signal.aborted) {
-    return { ok: false, outcome: { kind: 'failed', error: { code: 'timeout', message: `Time ran out before ${what} was sent to X; nothing was posted. Octopost will retry.`, permanent: false } } };
+    return { ok: false, outcome: { kind: 'failed', error: { code: 'timeout', message: `Time ran out before ${what} was sent to X; nothing was posted.`, permanent: false } } };
   }
   let answer: XAnswer;
   try {

@@ -222,7 +222,7 @@ describe('x adapter against a local X API v2', () => {
   const table: [Parameters<XFake['failNext']>[0], object, RegExp][] = [
     ['rate_limited', { code: 'rate_limited', permanent: false, httpStatus: 429 }, /rate limiting/],
     ['daily_limit', { code: 'rate_limited', permanent: false }, /24-hour posting limit/],
-    ['server_error', { code: 'server_error', permanent: false, httpStatus: 503 }, /Octopost will retry/],
+    ['server_error', { code: 'server_error', permanent: false, httpStatus: 503 }, /X answered 503 while sending/],
     ['token_revoked', { code: 'unauthorized', permanent: true, reconnect: true, httpStatus: 401 }, /Reconnect the X account/],
     ['duplicate', { code: 'duplicate_content', permanent: true, httpStatus: 403 }, /"You are not allowed to create a Tweet with duplicate content\."/],
     ['suspended', { code: 'suspended', permanent: true, httpStatus: 403 }, /suspended/],
