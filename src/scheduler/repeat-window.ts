@@ -1,10 +1,14 @@
+import type { Kysely } from 'kysely';
 import { toIso } from '../core/time.js';
 import { platformDisplayName } from '../core/cross-link.js';
 import type { PlatformAdapter } from '../platforms/platform.js';
 import type { AppContext } from '../services/context.js';
 import { type DeliveryRecord, firstMaybeSentAt } from '../store/delivery.repository.js';
 import type { Outcome } from '../store/queue.repository.js';
+import type { Database } from '../store/schema.js';
 import { unknownMessage } from './unknown-message.js';
+
+type Db = Kysely<Database>;
 
 /**
  * Some networks drop a repeated post only for a while (`repeatWindowMs`: Mastodon keeps an
@@ -27,10 +31,17 @@ const LATE_START_ALLOWANCE_MS = 4 * 60_000;
  * time), becomes `unknown` when an attempt of the current retry budget may have gone out.
  * `maybeSentAt`: when the attempt just made began, if it may have gone out.
  */
-export async function keepRepeatsInWindow(ctx: AppContext, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, outcome: Outcome, maybeSentAt: number | null): Promise<Outcome> {
+export async function keepRepeatsInWindow(
+  ctx: AppContext,
+  adapter: PlatformAdapter<any>,
+  delivery: DeliveryRecord,
+  outcome: Outcome,
+  maybeSentAt: number | null,
+  db: Db = ctx.store.db,
+): Promise<Outcome> {
   const windowMs = adapter.repeatWindowMs;
   if (windowMs === undefined || (outcome.status !== 'retrying' && outcome.status !== 'failed')) return outcome;
-  const earlier = await earlierMaybeSentAt(ctx, delivery);
+  const earlier = await earlierMaybeSentAt(ctx, delivery, db);
   if (earlier instanceof Error) return leftToPerson(outcome, earlier.message);
   const since = earlier === null ? maybeSentAt : maybeSentAt === null ? earlier : Math.min(earlier, maybeSentAt);
   if (since === null) return outcome;
@@ -46,7 +57,7 @@ export async function keepRepeatsInWindow(ctx: AppContext, adapter: PlatformAdap
 export async function tooLateToRepeat(ctx: AppContext, adapter: PlatformAdapter<any>, delivery: DeliveryRecord, now: number): Promise<string | null> {
   const windowMs = adapter.repeatWindowMs;
   if (windowMs === undefined) return null;
-  const since = await earlierMaybeSentAt(ctx, delivery);
+  const since = await earlierMaybeSentAt(ctx, delivery, ctx.store.db);
   if (since instanceof Error) return since.message;
   if (since === null || now <= latestStart(ctx, windowMs, since)) return null;
   return lateNote(adapter, windowMs, since, 'and this try came too late for that, so it was not sent.');
@@ -61,10 +72,10 @@ function latestStart(ctx: AppContext, windowMs: number, since: number): number {
  * first. A look-up the database does not answer leaves the delivery to a person: not repeating is
  * the safe side, and the outcome is still recorded.
  */
-async function earlierMaybeSentAt(ctx: AppContext, delivery: DeliveryRecord): Promise<number | null | Error> {
+async function earlierMaybeSentAt(ctx: AppContext, delivery: DeliveryRecord, db: Db): Promise<number | null | Error> {
   if (delivery.attempts - delivery.budgetStart <= 1) return null;
   try {
-    return await firstMaybeSentAt(ctx.store.db, delivery);
+    return await firstMaybeSentAt(db, delivery);
   } catch (err) {
     ctx.logger.warn({ err, delivery: delivery.id }, 'reading earlier attempts failed; leaving the delivery to a person');
     return new Error("Octopost could not read this delivery's earlier attempts (the database did not answer), and one may have gone out.");

@@ -31,6 +31,7 @@ import {
 } from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
+import { stopWaiting } from './post-stop.js';
 import { resolvePostTargets, type TargetSelection } from './post-targets.js';
 
 export interface PostDraftInput extends TargetSelection {
@@ -198,6 +199,29 @@ export class PostService {
       if (post.status !== 'scheduled') throw conflict('Only a scheduled post can be cancelled; this one is a draft.', { status: post.status });
       await deleteUntouchedDeliveries(trx, id);
       await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
+    });
+    return this.get(userId, id);
+  }
+
+  /**
+   * Stops what a post being published still has waiting (retries, a stagger, a cross-link):
+   * post-stop.ts. What is being sent right now finishes; 409 when nothing is waiting.
+   */
+  async stop(userId: string, id: string): Promise<PostRecord> {
+    await this.ctx.store.db.transaction().execute(async (trx) => {
+      const deliveries = await lockDeliveriesOfPost(trx, this.ctx.store.dialect, id);
+      const post = await findPost(trx, userId, id);
+      if (!post) throw notFound('Post', id);
+      if (post.status !== 'publishing') throw conflict(`Only a post being published has deliveries waiting to stop; this one is ${post.status}.`, { status: post.status });
+      if (deliveries.every((d) => d.status === 'pending' && d.attempts === 0)) {
+        // "Publish now" not started yet: nothing went out, so it is a draft again, as after cancel.
+        await deleteUntouchedDeliveries(trx, id);
+        await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
+        return;
+      }
+      if ((await stopWaiting(this.ctx, trx, deliveries)) === 0) {
+        throw conflict('Nothing is waiting: what is left is being sent right now. Wait for it to finish.', { status: post.status });
+      }
     });
     return this.get(userId, id);
   }

@@ -12,6 +12,8 @@ export interface DeliveryError {
   permanent: boolean;
   http_status?: number;
   reconnect?: boolean;
+  /** Its retries were stopped by a person (post-stop.ts). */
+  stopped?: boolean;
 }
 
 export interface DeliveryRecord {
@@ -174,6 +176,27 @@ export async function requeueFinishedDeliveries(db: Db, postId: string, now: num
   if (accountIds?.length) query = query.where('account_id', 'in', accountIds);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * Ends a delivery that waits (pending or retrying), while it still does as `delivery` says: a
+ * claim may not take it in between (its row is locked, or SQLite is serial), but the guard costs
+ * nothing. Returns whether it was changed.
+ */
+export async function setWaitingDeliveryOutcome(
+  db: Db,
+  delivery: Pick<DeliveryRecord, 'id' | 'status' | 'attempts'>,
+  next: { status: 'cancelled' } | { status: 'failed' | 'unknown'; error: DeliveryError },
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ status: next.status, ...('error' in next && { last_error: JSON.stringify(next.error) }), updated_at: now })
+    .where('id', '=', delivery.id)
+    .where('status', '=', delivery.status)
+    .where('attempts', '=', delivery.attempts)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /**

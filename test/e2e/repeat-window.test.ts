@@ -102,6 +102,20 @@ describe.each(await dialects())("repeats within Mastodon's Idempotency-Key hour,
     expect(fake.count('POST /api/v1/statuses')).toBe(1);
   });
 
+  it('stopped by its user while waiting to repeat a lost answer: unknown, not failed', async () => {
+    const postId = await start([MINUTE]);
+    fake.loseNextAnswer();
+    expect((await t.request('POST', `/v1/posts/${postId}/publish`)).status).toBe(202);
+    await t.app.scheduler!.drain();
+    expect(await delivery(postId)).toMatchObject({ status: 'retrying', attempts: 1 });
+    const stopped = await t.request('POST', `/v1/posts/${postId}/stop`);
+    expect(stopped.status).toBe(200);
+    const d = stopped.json.deliveries[0];
+    expect(d).toMatchObject({ status: 'unknown', attempts: 1, last_error: { code: 'network_error' } });
+    expect(d.last_error.message).toMatch(/You stopped its retries\. Mastodon drops a repeated post only within an hour of the attempt at \S+Z, which may have gone out, so a Retry much later could post it twice\. Sending it again/);
+    expect(stopped.json.status).toBe('failed');
+  });
+
   it('running out of tries with every answer received stays failed', async () => {
     const postId = await start([MINUTE]);
     fake.failNext('server_error');

@@ -210,6 +210,24 @@ describe.skipIf(!chromiumAvailable())('web app in Chromium', () => {
     await screenshot(page, '11-post-retried');
   });
 
+  it('stops a retry that is waiting, from the detail page', { timeout: 60_000 }, async () => {
+    receiver.script('/busy', [{ status: 503 }]);
+    const account = await api(page, 'POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/busy'), secret: 'busy-secret-1', display_name: 'Busy site' });
+    const post = await api(page, 'POST', '/v1/posts', { content: 'Will wait for a retry', accounts: [account.json.id] });
+    expect((await api(page, 'POST', `/v1/posts/${post.json.id}/publish`)).status).toBe(202);
+    await go(page, `/posts/${post.json.id}`);
+    await page.locator('.badge-d-retrying').first().waitFor({ timeout: 20_000 }); // the default retry waits a minute
+    await page.getByRole('button', { name: 'Stop…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop' }).click();
+    await page.locator('.badge-failed', { hasText: 'Failed' }).first().waitFor({ timeout: 20_000 });
+    await page.getByText('You stopped its automatic retries. Press Retry to try again.').waitFor();
+    await page.getByText(/You stopped its retries\. Use Retry/).first().waitFor();
+    await page.getByRole('button', { name: 'Retry' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Stop…' }).count()).toBe(0);
+    expect(receiver.on('/busy')).toHaveLength(1);
+    await screenshot(page, '11b-post-stopped');
+  });
+
   it('flags an account the network refused, and reconnects it from the Accounts page', { timeout: 60_000 }, async () => {
     receiver.script('/locked', [{ status: 401, body: { error: 'bad signature' } }]);
     const account = await api(page, 'POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/locked'), secret: 'old-secret-1', display_name: 'Locked site' });

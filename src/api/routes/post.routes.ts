@@ -88,6 +88,22 @@ export function postRoutes(server: TypedServer, { services }: App) {
     return view(userId, request.params.id);
   });
 
+  server.post('/v1/posts/:id/stop', {
+    config: write,
+    schema: {
+      tags,
+      summary: 'Stop what a post being published still has waiting; 409 if nothing is',
+      description:
+        'A delivery waiting for a retry ends `failed` (Retry sends it again), or `unknown` where a repeat could post twice (see a platform\'s `deduplicates_within_seconds`); one not yet tried (a stagger, a cross-link waiting for its primary) is `cancelled`. A delivery being sent right now finishes its attempt; if that attempt asks for a retry, stop again. 409 when the post is not `publishing` or nothing is waiting.',
+      params: IdParams,
+      response: { 200: PostWire, ...errorResponses },
+    },
+  }, async (request) => {
+    const userId = userIdOf(request);
+    await posts.stop(userId, request.params.id);
+    return view(userId, request.params.id);
+  });
+
   server.post('/v1/posts/:id/publish', {
     config: write,
     schema: { tags, summary: 'Publish now', params: IdParams, response: { 202: PostWire, ...errorResponses } },

@@ -9,6 +9,7 @@ const ErrorInfo = z.object({
   permanent: z.boolean(),
   http_status: z.number().optional(),
   reconnect: z.boolean().optional(),
+  stopped: z.boolean().optional().describe('Its retries were stopped by a person (POST /v1/posts/:id/stop); Retry sends it again'),
 });
 
 export const DeliveryWire = z

@@ -107,6 +107,8 @@ export const postActions = {
   cancel: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/cancel`, {}),
   publish: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/publish`, {}),
   retry: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/retry`, {}),
+  /** Ends what a post being published still has waiting. */
+  stop: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/stop`, {}),
   remove: (id: string) => api<void>('DELETE', `/v1/posts/${encodeURIComponent(id)}`),
   /** Into the next slot free on all its accounts' posting queues. */
   queue: (id: string) => api<Post>('POST', `/v1/posts/${encodeURIComponent(id)}/queue`, {}),

@@ -10,6 +10,8 @@ export interface ErrorInfo {
   permanent: boolean;
   http_status?: number;
   reconnect?: boolean;
+  /** Its retries were stopped by a person; Retry sends it again. */
+  stopped?: boolean;
 }
 
 export interface Attempt {

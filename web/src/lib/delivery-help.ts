@@ -54,6 +54,9 @@ export function explain(delivery: Delivery): Explanation | null {
   const e = delivery.last_error;
   if (!e || delivery.status === 'published' || delivery.status === 'cancelled') return null;
   const known = BY_CODE[e.code];
+  if (e.stopped && finished) {
+    return { what: known?.(e, finished).what ?? 'Publishing failed.', todo: 'You stopped its automatic retries. Press Retry to try again.' };
+  }
   if (known) return known(e, finished);
   return {
     what: 'Publishing failed.',
@@ -81,3 +84,6 @@ export const STATUS_LABEL: Record<PostStatus, string> = {
 };
 
 export const canRetry = (deliveries: Delivery[]) => deliveries.some((d) => d.status === 'failed' || d.status === 'unknown');
+
+/** Something still waits (a retry, a stagger, a cross-link) that Stop would end. */
+export const canStop = (deliveries: Delivery[]) => deliveries.some((d) => d.status === 'pending' || d.status === 'retrying');

@@ -7,7 +7,7 @@ import { ErrorNote, Loading, announce } from '../components/feedback.tsx';
 import { PageTitle } from '../components/Layout.tsx';
 import { ScheduleDialog } from '../components/ScheduleDialog.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
-import { canRetry } from '../lib/delivery-help.ts';
+import { canRetry, canStop } from '../lib/delivery-help.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { formatWhen, useZone, zoneLabel } from '../lib/zone.ts';
 
@@ -16,9 +16,10 @@ export function PostDetailPage({ id }: { id: string }) {
   const post = usePost(id);
   const accounts = useAccounts();
   const zone = useZone();
-  const [dialog, setDialog] = useState<'schedule' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'schedule' | 'delete' | 'stop' | null>(null);
   const retry = usePostMutation(() => postActions.retry(id));
   const cancel = usePostMutation(() => postActions.cancel(id));
+  const stop = usePostMutation(() => postActions.stop(id));
   const publish = usePostMutation(() => postActions.publish(id));
   const schedule = usePostMutation((iso: string) => postActions.schedule(id, iso));
   const queue = usePostMutation(() => postActions.queue(id));
@@ -78,10 +79,15 @@ export function PostDetailPage({ id }: { id: string }) {
             {retry.isPending ? 'Retrying…' : 'Retry'}
           </button>
         )}
+        {p.status === 'publishing' && canStop(p.deliveries) && (
+          <button type="button" className="button" disabled={stop.isPending} onClick={() => setDialog('stop')}>
+            Stop…
+          </button>
+        )}
         <Link to={`/compose?from=${id}`} className="button">Duplicate</Link>
         {p.status !== 'publishing' && <button type="button" className="button danger" onClick={() => setDialog('delete')}>Delete</button>}
       </div>
-      <ErrorNote error={retry.error ?? cancel.error ?? publish.error ?? queue.error ?? deleteError} />
+      <ErrorNote error={retry.error ?? cancel.error ?? stop.error ?? publish.error ?? queue.error ?? deleteError} />
 
       <section className="panel stack" aria-labelledby="content-title">
         <h2 id="content-title" className="h3">Content</h2>
@@ -143,6 +149,18 @@ export function PostDetailPage({ id }: { id: string }) {
           })
         }
         onClose={() => { setDialog(null); schedule.reset(); }}
+      />
+      <ConfirmDialog
+        open={dialog === 'stop'}
+        title="Stop what is still waiting?"
+        message="A network waiting for a retry is not tried again: it ends failed, and Retry sends it later. Accounts not reached yet are cancelled for good. Anything being sent right now finishes."
+        confirmLabel="Stop"
+        danger
+        onConfirm={() => {
+          setDialog(null);
+          stop.mutate(undefined, { onSuccess: () => announce('Stopped: nothing more goes out by itself.') });
+        }}
+        onClose={() => setDialog(null)}
       />
       <ConfirmDialog
         open={dialog === 'delete'}
