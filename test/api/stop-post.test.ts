@@ -1,9 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectWebhook, expectErrorBody } from '../helpers/api-client.js';
 import { dialects } from '../helpers/databases.js';
-import { FakeClock } from '../helpers/fake-clock.js';
-import { Receiver } from '../helpers/receiver.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { useReceiverApp } from '../helpers/receiver-app.js';
 
 /**
  * POST /v1/posts/:id/stop: a post being published stops what it still has waiting. A retry waiting
@@ -13,104 +11,88 @@ import { createTestApp, type TestApp } from '../helpers/test-app.js';
 const MINUTE = 60_000;
 
 describe.each(await dialects())('stopping a post being published, on %s', (dialect) => {
-  let t: TestApp;
-  let clock: FakeClock;
-  let receiver: Receiver;
-
-  beforeEach(async () => {
-    clock = new FakeClock();
-    receiver = await new Receiver().start();
-    t = await createTestApp(dialect, { clock, worker: true, config: { retryDelaysMs: [MINUTE, 5 * MINUTE, 15 * MINUTE] } });
-  });
-  afterEach(async () => {
-    await receiver.stop();
-    await t.close();
-  });
-
-  const connect = (path: string) => connectWebhook(t.request, receiver.url(path));
-  const tick = async (ms: number) => {
-    clock.advance(ms);
-    await t.app.scheduler!.drain();
-  };
-  const get = async (id: string) => (await t.request('GET', `/v1/posts/${id}`)).json;
-  const byPath = (post: any, accountId: string) => post.deliveries.find((d: any) => d.account_id === accountId);
+  const app = useReceiverApp(dialect, { config: { retryDelaysMs: [MINUTE, 5 * MINUTE, 15 * MINUTE] } });
+  const { tick } = app;
+  const connect = (path: string) => connectWebhook(app.t.request, app.receiver.url(path));
+  const get = async (id: string) => (await app.t.request('GET', `/v1/posts/${id}`)).json;
+  const byAccount = (post: any, accountId: string) => post.deliveries.find((d: any) => d.account_id === accountId);
 
   it('a retry waiting for its time ends failed, saying so; the post is finished, and Retry sends it again', async () => {
     const ok = await connect('/ok');
     const down = await connect('/down');
-    receiver.script('/down', [{ status: 503 }]);
-    const post = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [ok, down] })).json;
-    expect((await t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
-    await t.app.scheduler!.drain();
+    app.receiver.script('/down', [{ status: 503 }]);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [ok, down] })).json;
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
+    await app.t.app.scheduler!.drain();
     expect((await get(post.id)).status).toBe('publishing');
-    expect(byPath(await get(post.id), down)).toMatchObject({ status: 'retrying', attempts: 1 });
+    expect(byAccount(await get(post.id), down)).toMatchObject({ status: 'retrying', attempts: 1 });
 
-    const stopped = await t.request('POST', `/v1/posts/${post.id}/stop`);
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
     expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
     expect(stopped.json.status).toBe('partially_failed');
-    const d = byPath(stopped.json, down);
+    const d = byAccount(stopped.json, down);
     expect(d).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null, last_error: { code: 'server_error', http_status: 503, stopped: true } });
     expect(d.last_error.message).toMatch(/503.*You stopped its retries\. Use Retry to try again\.$/);
 
     await tick(30 * MINUTE); // the retry's time passes: nothing is sent
-    expect(receiver.on('/down')).toHaveLength(1);
-    const retried = await t.request('POST', `/v1/posts/${post.id}/retry`);
+    expect(app.receiver.on('/down')).toHaveLength(1);
+    const retried = await app.t.request('POST', `/v1/posts/${post.id}/retry`);
     expect(retried.status).toBe(202);
-    await t.app.scheduler!.drain();
+    await app.t.app.scheduler!.drain();
     expect((await get(post.id)).status).toBe('published');
-    expect(receiver.on('/down')).toHaveLength(2);
+    expect(app.receiver.on('/down')).toHaveLength(2);
   });
 
   it('accounts a stagger has not reached yet are cancelled; the post is published to the others', async () => {
     const [a, b, c] = [await connect('/a'), await connect('/b'), await connect('/c')];
-    const post = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [a, b, c], scheduled_for: new Date(clock.now() + MINUTE).toISOString(), stagger_minutes: 10 })).json;
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [a, b, c], scheduled_for: new Date(app.clock.now() + MINUTE).toISOString(), stagger_minutes: 10 })).json;
     await tick(MINUTE);
     expect((await get(post.id)).status).toBe('publishing');
 
-    const stopped = await t.request('POST', `/v1/posts/${post.id}/stop`);
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
     expect(stopped.status).toBe(200);
     expect(stopped.json.status).toBe('published');
     expect(stopped.json.deliveries.map((d: any) => d.status).sort()).toEqual(['cancelled', 'cancelled', 'published']);
     await tick(30 * MINUTE);
-    expect(receiver.requests.map((r) => r.path)).toEqual(['/a']);
+    expect(app.receiver.requests.map((r) => r.path)).toEqual(['/a']);
     // Finished: it can be deleted now.
-    expect((await t.request('DELETE', `/v1/posts/${post.id}`)).status).toBe(204);
+    expect((await app.t.request('DELETE', `/v1/posts/${post.id}`)).status).toBe(204);
   });
 
   it('"publish now" not started yet: stopped, it is a draft again, and can be published later', async () => {
     const acc = await connect('/later');
-    const post = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
     // Due now, but the worker has not claimed it yet (the fake clock has not moved its timer).
-    await t.app.scheduler!.stop(0);
-    expect((await t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
-    const stopped = await t.request('POST', `/v1/posts/${post.id}/stop`);
+    await app.t.app.scheduler!.stop(0);
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
     expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
     expect(stopped.json).toMatchObject({ status: 'draft', scheduled_for: null, deliveries: [] });
-    expect((await t.request('PUT', `/v1/posts/${post.id}`, { content: 'edited' })).status).toBe(200);
+    expect((await app.t.request('PUT', `/v1/posts/${post.id}`, { content: 'edited' })).status).toBe(200);
   });
 
   it('409 with nothing waiting (a draft, a scheduled or a finished post), 404 for no post', async () => {
     const acc = await connect('/x');
-    const draft = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
-    expectErrorBody(await t.request('POST', `/v1/posts/${draft.id}/stop`), 409, 'conflict');
-    const scheduled = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: new Date(clock.now() + MINUTE).toISOString() })).json;
-    const refused = await t.request('POST', `/v1/posts/${scheduled.id}/stop`);
+    const draft = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
+    expectErrorBody(await app.t.request('POST', `/v1/posts/${draft.id}/stop`), 409, 'conflict');
+    const scheduled = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: new Date(app.clock.now() + MINUTE).toISOString() })).json;
+    const refused = await app.t.request('POST', `/v1/posts/${scheduled.id}/stop`);
     expectErrorBody(refused, 409, 'conflict');
     expect(refused.json.error).toMatch(/this one is scheduled/);
     await tick(MINUTE);
     expect((await get(scheduled.id)).status).toBe('published');
-    expectErrorBody(await t.request('POST', `/v1/posts/${scheduled.id}/stop`), 409, 'conflict');
-    expectErrorBody(await t.request('POST', '/v1/posts/post_nope/stop'), 404, 'not_found');
+    expectErrorBody(await app.t.request('POST', `/v1/posts/${scheduled.id}/stop`), 409, 'conflict');
+    expectErrorBody(await app.t.request('POST', '/v1/posts/post_nope/stop'), 404, 'not_found');
     expect((await get(scheduled.id)).deliveries[0]).toMatchObject({ status: 'published' });
   });
 
   it('a delivery being sent right now is left to finish: 409 when it is all that is left', async () => {
     const acc = await connect('/slow');
-    receiver.script('/slow', ['hang']);
-    const post = (await t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
-    expect((await t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
-    await receiver.waitFor(1, '/slow');
-    const refused = await t.request('POST', `/v1/posts/${post.id}/stop`);
+    app.receiver.script('/slow', ['hang']);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
+    await app.receiver.waitFor(1, '/slow');
+    const refused = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
     expectErrorBody(refused, 409, 'conflict');
     expect(refused.json.error).toMatch(/being sent right now/);
     expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'publishing' });
