@@ -112,7 +112,7 @@ export function classifyXAnswer(answer: XAnswer, what: string): PublishError {
   const type = typeof j.type === 'string' ? j.type : '';
   if (status === 429) {
     const wait = retryAfterMs(answer.headers);
-    const hours = wait.ms !== undefined ? ` in about ${Math.max(1, Math.round(wait.ms / 3_600_000))} h` : '';
+    const hours = wait.ms !== undefined ? ` in about ${Math.max(1, Math.round(wait.ms / 3_600_000))} h` : ' within 24 h';
     const mins = wait.ms !== undefined ? `, for ${Math.ceil(wait.ms / 60_000)} min` : '';
     return {
       code: 'rate_limited',

@@ -78,7 +78,7 @@ async function earlierMaybeSentAt(ctx: AppContext, delivery: DeliveryRecord, db:
     return await firstMaybeSentAt(db, delivery);
   } catch (err) {
     ctx.logger.warn({ err, delivery: delivery.id }, 'reading earlier attempts failed; leaving the delivery to a person');
-    return new Error("Octopost could not read this delivery's earlier attempts (the database did not answer), and one may have gone out.");
+    return new Error("Octopost could not read this delivery's earlier attempts (the database did not answer), so it cannot tell whether one went out.");
   }
 }
 

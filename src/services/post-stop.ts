@@ -27,7 +27,9 @@ export async function stopWaiting(ctx: AppContext, trx: Kysely<Database>, delive
 
 async function afterRetries(ctx: AppContext, trx: Kysely<Database>, delivery: DeliveryRecord): Promise<Extract<Outcome, { status: 'failed' | 'unknown' }>> {
   const error = delivery.lastError ?? { code: 'stopped', message: '', permanent: false };
-  const failed: Outcome = { status: 'failed', error: { ...error, message: `${error.message} ${STOPPED}`.trim(), stopped: true } };
+  // Stopped before, retried, and stopped again before its try: said once.
+  const message = error.stopped ? error.message.replace(/ Use Retry to try again\.$/, '') : `${error.message} ${STOPPED}`.trim();
+  const failed: Outcome = { status: 'failed', error: { ...error, message, stopped: true } };
   const adapter = ctx.platforms.get(delivery.platform);
   // Judged as its next try would be: every attempt made so far is an earlier one.
   const kept = adapter ? await keepRepeatsInWindow(ctx, adapter, { ...delivery, attempts: delivery.attempts + 1 }, failed, null, trx) : failed;

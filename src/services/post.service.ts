@@ -9,8 +9,8 @@ import { rulesOf } from '../platforms/platform.js';
 import { checkPublicUrl } from '../platforms/url-guard.js';
 import { findAccountsByIds, type AccountRecord } from '../store/account.repository.js';
 import {
-  deleteUntouchedDeliveries,
-  deleteUntouchedDeliveriesOfPosts,
+  deleteReplaceableDeliveries,
+  deleteReplaceableDeliveriesOfPosts,
   insertDeliveries,
   lockDeliveriesOfPost,
   lockDeliveriesOfPosts,
@@ -165,7 +165,7 @@ export class PostService {
         updatedAt: now,
       });
       if (newAccounts) await replacePostAccounts(trx, id, next.accountIds);
-      await deleteUntouchedDeliveries(trx, id);
+      await deleteReplaceableDeliveries(trx, id);
       if (next.scheduledFor !== null) {
         this.checkActive(accounts);
         await this.createDeliveries(trx, next, accounts, next.scheduledFor);
@@ -197,7 +197,7 @@ export class PostService {
     await this.ctx.store.db.transaction().execute(async (trx) => {
       const post = await this.lockEditable(trx, userId, id, 'cancelled');
       if (post.status !== 'scheduled') throw conflict('Only a scheduled post can be cancelled; this one is a draft.', { status: post.status });
-      await deleteUntouchedDeliveries(trx, id);
+      await deleteReplaceableDeliveries(trx, id);
       await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
     });
     return this.get(userId, id);
@@ -213,14 +213,13 @@ export class PostService {
       const post = await findPost(trx, userId, id);
       if (!post) throw notFound('Post', id);
       if (post.status !== 'publishing') throw conflict(`Only a post being published has deliveries waiting to stop; this one is ${post.status}.`, { status: post.status });
-      if (deliveries.every((d) => d.status === 'pending' && d.attempts === 0)) {
-        // "Publish now" not started yet: nothing went out, so it is a draft again, as after cancel.
-        await deleteUntouchedDeliveries(trx, id);
-        await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
-        return;
-      }
       if ((await stopWaiting(this.ctx, trx, deliveries)) === 0) {
         throw conflict('Nothing is waiting: what is left is being sent right now. Wait for it to finish.', { status: post.status });
+      }
+      if (deliveries.every((d) => d.status === 'pending' || d.status === 'cancelled')) {
+        // None was ever tried ("publish now" not started yet): a draft again, as after cancel.
+        await deleteReplaceableDeliveries(trx, id);
+        await updatePost(trx, id, { scheduledFor: null, updatedAt: this.ctx.clock.now() });
       }
     });
     return this.get(userId, id);
@@ -281,7 +280,7 @@ export class PostService {
         this.checkRules(post, targets);
         deliveries.push(...deliveriesFor(post, targets, item.at, staggerMinutes ?? post.staggerMinutes, now));
       }
-      await deleteUntouchedDeliveriesOfPosts(trx, ids);
+      await deleteReplaceableDeliveriesOfPosts(trx, ids);
       await setScheduledTimes(trx, items, now, staggerMinutes);
       await insertDeliveries(trx, deliveries);
     });
@@ -300,7 +299,7 @@ export class PostService {
     const accounts = await this.accountsOf(trx, post.accountIds);
     this.checkActive(accounts);
     this.checkRules(post, accounts);
-    await deleteUntouchedDeliveries(trx, id);
+    await deleteReplaceableDeliveries(trx, id);
     const scheduledFor = verb === 'scheduled' ? dueAt : null;
     await updatePost(trx, id, { scheduledFor, updatedAt: this.ctx.clock.now() });
     await this.createDeliveries(trx, post, accounts, dueAt);

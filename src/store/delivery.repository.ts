@@ -155,15 +155,13 @@ export async function lockDeliveriesOfPost(db: Db, dialect: Dialect, postId: str
   return (await query.execute()).map(toDelivery);
 }
 
-/** Removes deliveries that never started (unscheduling). Returns how many went. */
-export async function deleteUntouchedDeliveries(db: Db, postId: string): Promise<number> {
-  const result = await db
-    .deleteFrom('deliveries')
-    .where('post_id', '=', postId)
-    .where('status', '=', 'pending')
-    .where('attempts', '=', 0)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+/**
+ * Removes the deliveries of a post that can be changed (draft or scheduled), before it is
+ * unscheduled or placed in time again: those never started, and cancelled ones (an account
+ * disconnected, a stop), which would otherwise keep its accounts from getting new deliveries.
+ */
+export async function deleteReplaceableDeliveries(db: Db, postId: string): Promise<void> {
+  await deleteReplaceableDeliveriesOfPosts(db, [postId]);
 }
 
 /** Manual retry: failed and unknown deliveries go again now, each with a fresh retry budget. */
@@ -367,14 +365,13 @@ export async function lockDeliveriesOfPosts(db: Db, dialect: Dialect, postIds: s
   }
 }
 
-/** deleteUntouchedDeliveries for many posts at once. */
-export async function deleteUntouchedDeliveriesOfPosts(db: Db, postIds: string[]): Promise<void> {
+/** deleteReplaceableDeliveries for many posts at once. */
+export async function deleteReplaceableDeliveriesOfPosts(db: Db, postIds: string[]): Promise<void> {
   for (let i = 0; i < postIds.length; i += 500) {
     await db
       .deleteFrom('deliveries')
       .where('post_id', 'in', postIds.slice(i, i + 500))
-      .where('status', '=', 'pending')
-      .where('attempts', '=', 0)
+      .where((eb) => eb.or([eb.and([eb('status', '=', 'pending'), eb('attempts', '=', 0)]), eb('status', '=', 'cancelled')]))
       .execute();
   }
 }

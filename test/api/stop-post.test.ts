@@ -71,6 +71,40 @@ describe.each(await dialects())('stopping a post being published, on %s', (diale
     expect((await app.t.request('PUT', `/v1/posts/${post.id}`, { content: 'edited' })).status).toBe(200);
   });
 
+  it('stopped, retried and stopped again before its try: the note is said once', async () => {
+    const acc = await connect('/again');
+    app.receiver.script('/again', [{ status: 503 }]);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
+    await app.t.request('POST', `/v1/posts/${post.id}/publish`);
+    await app.t.app.scheduler!.drain();
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/stop`)).status).toBe(200);
+    await app.t.app.scheduler!.stop(0); // the Retry below is not taken up before the second stop
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/retry`)).status).toBe(202);
+    const again = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
+    expect(again.status).toBe(200);
+    const message: string = again.json.deliveries[0].last_error.message;
+    expect(message.match(/You stopped its retries/g)).toHaveLength(1);
+    expect(message).toMatch(/You stopped its retries\. Use Retry to try again\.$/);
+  });
+
+  it('an account disconnected while the others wait, then stopped: a draft again, which publishes', async () => {
+    const [a, b] = [await connect('/gone'), await connect('/stays')];
+    app.receiver.script('/gone', [{ status: 503 }]);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [a, b], stagger_minutes: 10 })).json;
+    await app.t.request('POST', `/v1/posts/${post.id}/publish`);
+    await app.t.app.scheduler!.drain();
+    expect(byAccount(await get(post.id), a)).toMatchObject({ status: 'retrying' });
+    expect((await app.t.request('DELETE', `/v1/accounts/${a}`)).status).toBe(204); // its retry is cancelled
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`); // and the staggered one
+    expect(stopped.status).toBe(200);
+    expect(stopped.json).toMatchObject({ status: 'draft', scheduled_for: null, deliveries: [] });
+    const again = await app.t.request('POST', `/v1/posts/${post.id}/publish`);
+    expect(again.status, JSON.stringify(again.json)).toBe(202);
+    await app.t.app.scheduler!.drain();
+    expect((await get(post.id)).status).toBe('published');
+    expect(app.receiver.on('/stays')).toHaveLength(1);
+  });
+
   it('409 with nothing waiting (a draft, a scheduled or a finished post), 404 for no post', async () => {
     const acc = await connect('/x');
     const draft = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;

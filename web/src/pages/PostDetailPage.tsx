@@ -153,12 +153,12 @@ export function PostDetailPage({ id }: { id: string }) {
       <ConfirmDialog
         open={dialog === 'stop'}
         title="Stop what is still waiting?"
-        message="A network waiting for a retry is not tried again: it ends failed, and Retry sends it later. Accounts not reached yet are cancelled for good. Anything being sent right now finishes."
+        message="A network waiting for a retry is not tried again: it ends failed (or unknown, where a repeat could post twice), and Retry sends it later. Accounts not reached yet are cancelled for good. Anything being sent right now finishes, and may ask for a retry: stop again then."
         confirmLabel="Stop"
         danger
         onConfirm={() => {
           setDialog(null);
-          stop.mutate(undefined, { onSuccess: () => announce('Stopped: nothing more goes out by itself.') });
+          stop.mutate(undefined, { onSuccess: () => announce('Stopped what was waiting.') });
         }}
         onClose={() => setDialog(null)}
       />
