@@ -52,7 +52,8 @@ export async function attemptDelivery(
   }
 
   const startedAt = ctx.clock.now();
-  const late = await tooLateToRepeat(ctx, adapter, delivery, startedAt);
+  // Networks without a window (most) skip even the await: this runs for every attempt.
+  const late = adapter.repeatWindowMs === undefined ? null : await tooLateToRepeat(ctx, adapter, delivery, startedAt);
   if (late) {
     return { wire: 'skipped', reconnect: false, outcome: { status: 'unknown', error: { code: 'not_repeated', message: unknownMessage(late), permanent: false } } };
   }
