@@ -76,7 +76,7 @@ export function configuredOrSentence(network: string, vars: Record<string, strin
 /** A short quote of what the network said, for messages (empty when it said nothing). */
 export function said(network: string, text: string | undefined): string {
   const excerpt = (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
-  return excerpt ? ` ${network} said: "${excerpt}"` : '';
+  return excerpt ? ` ${network} said: "${excerpt}".` : '';
 }
 
 /** A connect step (code exchange, profile) the network refused: the user can only start again. */

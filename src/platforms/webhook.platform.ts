@@ -100,7 +100,7 @@ function parseAnswer(text: string): { id: string | null; url: string | null } {
 /** The webhook contract's table of answers (shared/api.md). */
 export function classifyStatus(status: number, retryAfter: string | string[] | undefined, body: string): PublishError {
   const excerpt = body.slice(0, 200).trim();
-  const said = excerpt ? ` The receiver said: "${excerpt}"` : '';
+  const said = excerpt ? ` The receiver said: "${excerpt}".` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(retryAfter);
     return {

@@ -107,7 +107,7 @@ export function retryAfterMs(headers: XHeaders, now = Date.now()): { ms: number 
 export function classifyXAnswer(answer: XAnswer, what: string): PublishError {
   const status = answer.status;
   const said = xSaid(answer);
-  const quoted = said ? ` X said: "${said}"` : '';
+  const quoted = said ? ` X said: "${said}".` : '';
   const j = answer.json ?? {};
   const type = typeof j.type === 'string' ? j.type : '';
   if (status === 429) {
