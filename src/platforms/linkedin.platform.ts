@@ -1,5 +1,6 @@
 import type { PlatformRules } from '../core/content-rules.js';
 import type { PublishError, PublishOutcome } from '../core/retry-policy.js';
+import { judgeCreateRefusal } from './duplicate-after-5xx.js';
 import { parseRetryAfter } from './http-errors.js';
 import { type LinkedInOptions, type LinkedInSettings, linkedInOAuth, refreshLinkedIn } from './linkedin-oauth.js';
 import { fetchImage, MediaError } from './media-fetch.js';
@@ -98,7 +99,15 @@ async function publish(s: LinkedInSettings, req: PublishRequest): Promise<Publis
     const urn = header(answer, 'x-restli-id') ?? null;
     return { kind: 'published', postId: urn, postUrl: urn ? `https://www.linkedin.com/feed/update/${urn}` : null };
   }
-  return { kind: 'failed', error: classifyLinkedIn(answer) };
+  const refused = { kind: 'failed' as const, error: classifyLinkedIn(answer) };
+  // LinkedIn names the post a duplicate repeats ("Content is a duplicate of urn:li:share:...").
+  const original = /urn:li:(?:share|ugcPost):\d+/.exec(answer.text)?.[0];
+  return judgeCreateRefusal(req, refused, 0, {}, {
+    network: 'LinkedIn',
+    what: 'the post',
+    duplicate: refused.error.code === 'duplicate',
+    ...(original && { existing: `https://www.linkedin.com/feed/update/${original}` }),
+  });
 }
 
 /** Images API: initializeUpload names the image and where to PUT its bytes. Returns the image URN. */

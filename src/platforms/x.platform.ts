@@ -1,5 +1,6 @@
 import type { PlatformRules } from '../core/content-rules.js';
 import type { PublishOutcome } from '../core/retry-policy.js';
+import { judgeCreateRefusal } from './duplicate-after-5xx.js';
 import type { PlatformAdapter, PublishRequest } from './platform.js';
 import { classifyXAnswer, networkFailure, type XAnswer, xRequest } from './x-http.js';
 import { type Step, uploadImages } from './x-media.js';
@@ -31,7 +32,10 @@ export const X_RULES: PlatformRules = {
   maxAltText: 1000,
 };
 
-/** What a retry needs: the ids of the thread's parts already on X, in order. */
+/**
+ * What a retry needs: the ids of the thread's parts already on X, in order (and the part X
+ * answered with a 5xx, `server_error_on`: duplicate-after-5xx.ts).
+ */
 interface XProgress {
   tweet_ids: string[];
 }
@@ -81,7 +85,11 @@ async function publish(apiBaseUrl: string, req: PublishRequest): Promise<Publish
       ...(mediaIds.length > 0 && { media: { media_ids: mediaIds } }),
       ...(i > 0 && { reply: { in_reply_to_tweet_id: done[i - 1]! } }),
     }, what);
-    if (!created.ok) return created.outcome;
+    if (!created.ok) {
+      const refused = created.outcome;
+      if (refused.kind !== 'failed') return refused;
+      return judgeCreateRefusal(req, refused, i, { tweet_ids: [...done] }, { network: 'X', what, duplicate: refused.error.code === 'duplicate_content' });
+    }
     done.push(created.value);
     const progress: XProgress = { tweet_ids: [...done] };
     await req.saveProgress({ ...progress });

@@ -52,6 +52,7 @@ export class LinkedInFake {
   private readonly refreshTokens = new Map<string, { sub: string; expiresAt: number }>();
   private readonly images = new Map<string, { owner: string; uploadId: string; bytes: number }>();
   private failure: FailureKind | null = null;
+  private createThenFail = false;
   private refuseRefresh = false;
 
   constructor(private readonly options: LinkedInFakeOptions) {}
@@ -81,6 +82,11 @@ export class LinkedInFake {
   /** The next POST /rest/posts is answered with this failure. LinkedIn has no threads: every part is 0. */
   failNext(kind: FailureKind): void {
     this.failure = kind;
+  }
+
+  /** The next POST /rest/posts creates the post, then answers 500 as if it had not. */
+  createThenFailNext(): void {
+    this.createThenFail = true;
   }
 
   expireAccessTokens(): void {
@@ -286,6 +292,10 @@ export class LinkedInFake {
     }
     const urn = `urn:li:share:${7_000_000_000_000_000_000n + BigInt(this.posts.length + 1)}`;
     this.posts.push({ urn, author, commentary: post.commentary, text, media });
+    if (this.createThenFail) {
+      this.createThenFail = false;
+      return this.json(res, 500, { message: 'Internal Server Error', status: 500 });
+    }
     res.writeHead(201, { 'x-restli-id': urn, 'x-linkedin-id': urn }).end();
   }
 

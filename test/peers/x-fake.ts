@@ -14,11 +14,12 @@ import type { FailureKind, PeerPost } from '../platforms/conformance.js';
 
 /**
  * Besides the conformance failures: the 24-hour posting limit, and a tweet created whose answer
- * never arrives (connection destroyed, or held open until the client gives up).
+ * never arrives (connection destroyed, or held open until the client gives up) or is a 503.
  */
 export type XFailure = FailureKind | 'daily_limit' | LostAnswer;
-type LostAnswer = 'drop_after_create' | 'hang_after_create';
-const answered = (kind: XFailure | null): kind is Exclude<XFailure, LostAnswer> => kind !== null && kind !== 'drop_after_create' && kind !== 'hang_after_create';
+type LostAnswer = 'drop_after_create' | 'hang_after_create' | 'server_error_after_create';
+const answered = (kind: XFailure | null): kind is Exclude<XFailure, LostAnswer> =>
+  kind !== null && kind !== 'drop_after_create' && kind !== 'hang_after_create' && kind !== 'server_error_after_create';
 
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 export const GIF = Buffer.from('R0lGODlhAQABAIAAAP8AAP///yH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
@@ -381,6 +382,7 @@ export class XFake {
     this.tweets.push(tweet);
     if (failure === 'drop_after_create') return void res.socket?.destroy(); // created, but the answer is lost
     if (failure === 'hang_after_create') return; // created; the answer never comes (close() ends it)
+    if (failure === 'server_error_after_create') return this.fail(res, 'tweets', 'server_error'); // created, yet answered 503
     this.send(res, 'tweets', 201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
   }
 }

@@ -188,6 +188,20 @@ describe('linkedin: specific behaviour against the local LinkedIn', () => {
     expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'duplicate', permanent: true, httpStatus: 422 } });
   });
 
+  it('a 500 that created the post anyway: the retry refused as a duplicate is ambiguous, naming the post', async () => {
+    fake.createThenFailNext();
+    const first = publishRequest(account, { content: 'Created despite 500' });
+    expect(await adapter.publish(first)).toMatchObject({ kind: 'failed', error: { code: 'server_error', httpStatus: 500, permanent: false } });
+    expect(first.saved.progress).toEqual({ server_error_on: 0 });
+    const urn = fake.published().find((p) => p.text === 'Created despite 500')!.id;
+    const retry = await adapter.publish(publishRequest(account, { content: 'Created despite 500', attempt: 2, progress: first.saved.progress }));
+    expect(retry).toMatchObject({ kind: 'ambiguous', error: { code: 'duplicate_after_server_error', httpStatus: 422, permanent: false } });
+    expect((retry as { error: { message: string } }).error.message).toBe(
+      `LinkedIn refused the post as a duplicate (https://www.linkedin.com/feed/update/${urn}) right after answering the previous attempt with a server error: that attempt most likely posted it. Check the LinkedIn account.`,
+    );
+    expect(fake.published().filter((p) => p.text === 'Created despite 500')).toHaveLength(1);
+  });
+
   it('an expired token asks to reconnect', async () => {
     const { account: other } = await connect(adapter);
     fake.expireAccessTokens();

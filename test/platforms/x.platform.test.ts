@@ -155,6 +155,21 @@ describe('x adapter against a local X API v2', () => {
     expect(fake.published().filter((p) => p.text === text)).toHaveLength(1);
   });
 
+  it('a 503 that created the tweet anyway: the retry refused as a duplicate is ambiguous, not a failure', async () => {
+    const text = unique('Created despite 503');
+    fake.failNext('server_error_after_create');
+    const first = await publish({ content: text });
+    expect(first.outcome).toMatchObject({ kind: 'failed', error: { code: 'server_error', httpStatus: 503, permanent: false } });
+    expect(first.saved.progress).toEqual({ tweet_ids: [], server_error_on: 0 });
+    const retry = await publish({ content: text, attempt: 2, progress: first.saved.progress });
+    expect(retry.outcome).toMatchObject({ kind: 'ambiguous', error: { code: 'duplicate_after_server_error', httpStatus: 403 } });
+    expect((retry.outcome as { error: { message: string } }).error.message).toMatch(/most likely posted it\. Check the X account\.$/);
+    expect(fake.published().filter((p) => p.text === text)).toHaveLength(1);
+    // Without a 5xx before it, a duplicate is the user's own: refused for good, as before.
+    const own = await publish({ content: text });
+    expect(own.outcome).toMatchObject({ kind: 'failed', error: { code: 'duplicate_content', permanent: true } });
+  });
+
   it('a tweet request that times out after sending is ambiguous too', async () => {
     const text = unique('No answer');
     fake.failNext('hang_after_create');
