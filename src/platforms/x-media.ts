@@ -90,7 +90,7 @@ async function uploadChunked(ctx: Ctx, data: Buffer, what: string): Promise<Step
     const state = typeof info?.state === 'string' ? info.state : 'succeeded';
     if (state === 'succeeded') return { ok: true, value: id.value };
     if (state === 'failed') {
-      const reason = typeof info.error?.message === 'string' ? ` X said: "${info.error.message}"` : '';
+      const reason = typeof info.error?.message === 'string' ? ` X said: "${info.error.message}".` : '';
       return { ok: false, outcome: { kind: 'failed', error: { code: 'media_processing_failed', message: `X could not process ${what}; use another image.${reason}`, permanent: true } } };
     }
     const waitS = typeof info.check_after_secs === 'number' && info.check_after_secs > 0 ? info.check_after_secs : 1;

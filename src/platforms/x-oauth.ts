@@ -106,14 +106,14 @@ export async function refreshXToken(o: XEndpoints, credentials: Record<string, u
     return { credentials: { access_token: tokens.access, refresh_token: tokens.refresh ?? refreshToken }, expiresAt: tokens.expiresAt };
   }
   if (answer.status === 429 || answer.status >= 500) {
-    throw new RefreshError(`X answered ${answer.status} to the token refresh; Octopost will try again. X said: "${said}"`, false);
+    throw new RefreshError(`X answered ${answer.status} to the token refresh; Octopost will try again. X said: "${said}".`, false);
   }
   if (answer.status === 401) {
     // The app's own client id/secret were refused: a server setting, which reconnecting would not fix.
-    throw new RefreshError(`X refused this server's client credentials (401); check OCTOPOST_X_CLIENT_ID and OCTOPOST_X_CLIENT_SECRET. X said: "${said}"`, false);
+    throw new RefreshError(`X refused this server's client credentials (401); check OCTOPOST_X_CLIENT_ID and OCTOPOST_X_CLIENT_SECRET. X said: "${said}".`, false);
   }
   // 400 invalid_request / invalid_grant: the refresh token was revoked, expired or already used.
-  throw new RefreshError(`X refused to refresh the access token (${answer.status}); reconnect the X account. X said: "${said}"`, true);
+  throw new RefreshError(`X refused to refresh the access token (${answer.status}); reconnect the X account. X said: "${said}".`, true);
 }
 
 function tokenRequest(o: XEndpoints, fields: Record<string, string>, signal: AbortSignal): Promise<XAnswer> {
@@ -148,9 +148,9 @@ async function reach(doing: string, send: () => Promise<XAnswer>): Promise<XAnsw
 function connectRefused(answer: XAnswer, what: string): DomainError {
   const said = xSaid(answer);
   if (answer.status === 429) return new DomainError('rate_limited', `X is rate limiting ${what} (429); try connecting again in a few minutes.`);
-  if (answer.status >= 500) return new DomainError('unavailable', `X answered ${answer.status} to ${what}; try connecting again. X said: "${said}"`);
+  if (answer.status >= 500) return new DomainError('unavailable', `X answered ${answer.status} to ${what}; try connecting again. X said: "${said}".`);
   if (answer.status === 401 && what === 'the authorization code') {
-    return new DomainError('unavailable', `X refused this server's client credentials (401); check OCTOPOST_X_CLIENT_ID and OCTOPOST_X_CLIENT_SECRET. X said: "${said}"`);
+    return new DomainError('unavailable', `X refused this server's client credentials (401); check OCTOPOST_X_CLIENT_ID and OCTOPOST_X_CLIENT_SECRET. X said: "${said}".`);
   }
-  return new DomainError('bad_request', `X refused ${what} (${answer.status}); start connecting again. X said: "${said}"`);
+  return new DomainError('bad_request', `X refused ${what} (${answer.status}); start connecting again. X said: "${said}".`);
 }

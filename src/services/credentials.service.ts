@@ -134,7 +134,7 @@ export class CredentialService {
         await postponeRefresh(db, account.id, account.tokenExpiresAt! - EXPIRY_MARGIN_MS);
         this.ctx.logger.warn({ account: account.id, platform: account.platform, err: error.message }, 'refresh refused; the credentials work until they expire');
       } else if (error.permanent) {
-        const reason = `${adapter.name} refused to renew the connection (${error.message}). Reconnect the account.`;
+        const reason = `${adapter.name} refused to renew the connection (${error.message.replace(/\.$/, '')}). Reconnect the account.`;
         await deactivateAccount(db, account.id, reason, account.credentials);
         this.ctx.logger.warn({ account: account.id, platform: account.platform }, 'refresh refused: account needs reconnecting');
       } else {

@@ -14,11 +14,12 @@ import type { FailureKind, PeerPost } from '../platforms/conformance.js';
 
 /**
  * Besides the conformance failures: the 24-hour posting limit, and a tweet created whose answer
- * never arrives (connection destroyed, or held open until the client gives up) or is a 503.
+ * never arrives (connection destroyed, or held open until the client gives up) or is a 503
+ * (`CreatedAnyway`).
  */
-export type XFailure = FailureKind | 'daily_limit' | LostAnswer;
-type LostAnswer = 'drop_after_create' | 'hang_after_create' | 'server_error_after_create';
-const answered = (kind: XFailure | null): kind is Exclude<XFailure, LostAnswer> =>
+export type XFailure = FailureKind | 'daily_limit' | CreatedAnyway;
+type CreatedAnyway = 'drop_after_create' | 'hang_after_create' | 'server_error_after_create';
+const answered = (kind: XFailure | null): kind is Exclude<XFailure, CreatedAnyway> =>
   kind !== null && kind !== 'drop_after_create' && kind !== 'hang_after_create' && kind !== 'server_error_after_create';
 
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
@@ -340,9 +341,9 @@ export class XFake {
   }
 
   /** Answers a failure as X documents it. */
-  private fail(res: http.ServerResponse, route: string, kind: Exclude<XFailure, LostAnswer>): void {
+  private fail(res: http.ServerResponse, route: string, kind: Exclude<XFailure, CreatedAnyway>): void {
     const now = Math.floor(Date.now() / 1000);
-    const answers: Record<Exclude<XFailure, LostAnswer>, [number, unknown, Record<string, string>?]> = {
+    const answers: Record<Exclude<XFailure, CreatedAnyway>, [number, unknown, Record<string, string>?]> = {
       rate_limited: [429, problem(429, 'Too Many Requests', 'Too Many Requests'), { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(now + 120) }],
       daily_limit: [429, problem(429, 'Too Many Requests', 'Too Many Requests'), { 'x-user-limit-24hour-limit': '17', 'x-user-limit-24hour-remaining': '0', 'x-user-limit-24hour-reset': String(now + 6 * 3600) }],
       server_error: [503, problem(503, 'Service Unavailable', 'Service Unavailable')],

@@ -197,7 +197,7 @@ describe('linkedin: specific behaviour against the local LinkedIn', () => {
     const retry = await adapter.publish(publishRequest(account, { content: 'Created despite 500', attempt: 2, progress: first.saved.progress }));
     expect(retry).toMatchObject({ kind: 'ambiguous', error: { code: 'duplicate_after_server_error', httpStatus: 422, permanent: false } });
     expect((retry as { error: { message: string } }).error.message).toBe(
-      `LinkedIn refused the post as a duplicate (https://www.linkedin.com/feed/update/${urn}) right after answering the previous attempt with a server error: that attempt most likely posted it. Check the LinkedIn account.`,
+      `LinkedIn refused the post as a duplicate of https://www.linkedin.com/feed/update/${urn}, after answering an earlier attempt of it with a server error: that attempt most likely posted it.`,
     );
     expect(fake.published().filter((p) => p.text === 'Created despite 500')).toHaveLength(1);
   });

@@ -163,11 +163,46 @@ describe('x adapter against a local X API v2', () => {
     expect(first.saved.progress).toEqual({ tweet_ids: [], server_error_on: 0 });
     const retry = await publish({ content: text, attempt: 2, progress: first.saved.progress });
     expect(retry.outcome).toMatchObject({ kind: 'ambiguous', error: { code: 'duplicate_after_server_error', httpStatus: 403 } });
-    expect((retry.outcome as { error: { message: string } }).error.message).toMatch(/most likely posted it\. Check the X account\.$/);
+    expect((retry.outcome as { error: { message: string } }).error.message).toBe(
+      'X refused the post as a duplicate, after answering an earlier attempt of it with a server error: that attempt most likely posted it.',
+    );
     expect(fake.published().filter((p) => p.text === text)).toHaveLength(1);
-    // Without a 5xx before it, a duplicate is the user's own: refused for good, as before.
-    const own = await publish({ content: text });
-    expect(own.outcome).toMatchObject({ kind: 'failed', error: { code: 'duplicate_content', permanent: true } });
+    // The mark is used once: a Retry after the person checked meets the plain refusal.
+    expect(retry.saved.progress).toEqual({ tweet_ids: [] });
+    const again = await publish({ content: text, attempt: 3, progress: retry.saved.progress });
+    expect(again.outcome).toMatchObject({ kind: 'failed', error: { code: 'duplicate_content', permanent: true } });
+  });
+
+  it('a thread: the mark is for the part that got the 5xx, kept with the parts already on X, and dropped once a part is created', async () => {
+    const head = unique('Thread with a 503');
+    fake.failNext('server_error_after_create', 1); // the second part is created, then answered 503
+    const first = await publish({ content: head, segments: [{ content: `${head} two` }, { content: `${head} three` }] });
+    expect(first.outcome).toMatchObject({ kind: 'failed', error: { code: 'server_error' } });
+    const firstId = (first.saved.progress!.tweet_ids as string[])[0];
+    expect(first.saved.progress).toEqual({ tweet_ids: [firstId], server_error_on: 1 });
+    // The user's own duplicate of the first part is not what the mark is about.
+    const other = await publish({ content: head, attempt: 2, progress: { tweet_ids: [], server_error_on: 1 } });
+    expect(other.outcome).toMatchObject({ kind: 'failed', error: { code: 'duplicate_content' } });
+    const retry = await publish({ content: head, segments: [{ content: `${head} two` }, { content: `${head} three` }], attempt: 2, progress: first.saved.progress });
+    expect(retry.outcome).toMatchObject({ kind: 'ambiguous', error: { code: 'duplicate_after_server_error' } });
+    expect((retry.outcome as { error: { message: string } }).error.message).toMatch(/^X refused part 2 of the thread as a duplicate/);
+    // A created part replaces the progress, mark included.
+    fake.failNext('server_error');
+    const fresh = unique('Fresh thread');
+    const once = await publish({ content: fresh, segments: [{ content: `${fresh} two` }] });
+    expect(once.saved.progress).toEqual({ tweet_ids: [], server_error_on: 0 });
+    const done = await publish({ content: fresh, segments: [{ content: `${fresh} two` }], attempt: 2, progress: once.saved.progress });
+    expect(done.outcome.kind).toBe('published');
+    expect(done.saved.progress).toEqual({ tweet_ids: [expect.any(String), expect.any(String)] });
+  });
+
+  it('a failed save of the mark leaves the 5xx as it was', async () => {
+    fake.failNext('server_error');
+    const req = publishRequest(account, { content: unique('Save fails') });
+    req.saveProgress = async () => {
+      throw new Error('database away');
+    };
+    expect(await adapter.publish(req)).toMatchObject({ kind: 'failed', error: { code: 'server_error', httpStatus: 503 } });
   });
 
   it('a tweet request that times out after sending is ambiguous too', async () => {
