@@ -1,5 +1,5 @@
-import { decideNextStep, type PublishError, type PublishOutcome } from '../core/retry-policy.js';
-import { deduplicatesOf } from '../platforms/platform.js';
+import { decideNextStep, type NextStep, type PublishError, type PublishOutcome } from '../core/retry-policy.js';
+import { deduplicatesOf, type PlatformAdapter } from '../platforms/platform.js';
 import { toIso } from '../core/time.js';
 import type { AccountRecord } from '../store/account.repository.js';
 import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository.js';
@@ -121,19 +121,40 @@ export async function attemptDelivery(
   }
   const error = toDeliveryError((outcome as Exclude<PublishOutcome, { kind: 'published' }>).error);
   const reconnect = error.reconnect === true;
-  // What the network refused may be newer than the claim's copy (refreshed just now, a renewed session).
-  const refused = reconnect ? { refusedCredentials: credentialService.sealedInUse(account.id) ?? account.credentials } : {};
+  // What the network refused may be newer than the claim's copy (refreshed just now, a renewed
+  // session); without it, the scheduler falls back to that copy.
+  const inUse = reconnect ? credentialService.sealedInUse(account.id) : undefined;
+  const refused = inUse !== undefined ? { refusedCredentials: inUse } : {};
+  // Not sent, and not the network's fault: any worker may take it again at once. One that may have
+  // gone out waits the usual delay, so that a network still working on the cut request (and not
+  // yet keeping its Idempotency-Key) does not meet the repeat.
+  const retryAt = ctx.clock.now() + (step.next !== 'retry' || (interrupted && outcome.kind === 'failed') ? 0 : step.delayMs);
+  const next = await outcomeAfter(ctx, adapter, delivery, step, error, retryAt, outcome.kind === 'ambiguous' ? startedAt : null);
+  return { wire, reconnect, ...refused, outcome: next };
+}
+
+/**
+ * What a delivery whose attempt did not publish becomes, by the retry policy's `step` (a retry due
+ * at `retryAt`), with the network's repeat window kept (repeat-window.ts; `maybeSentAt` there):
+ * shared by attempts that ended here and attempts a sweep takes back from a worker gone away.
+ */
+export async function outcomeAfter(
+  ctx: AppContext,
+  adapter: PlatformAdapter<any> | undefined,
+  delivery: DeliveryRecord,
+  step: NextStep,
+  error: DeliveryError,
+  retryAt: number,
+  maybeSentAt: number | null,
+): Promise<Outcome> {
   const next: Outcome =
     step.next === 'retry'
-      ? // Not sent, and not the network's fault: any worker may take it again at once. One that may
-        // have gone out waits the usual delay, so that a network still working on the cut request
-        // (and not yet keeping its Idempotency-Key) does not meet the repeat.
-        { status: 'retrying', dueAt: ctx.clock.now() + (interrupted && outcome.kind === 'failed' ? 0 : step.delayMs), error }
+      ? { status: 'retrying', dueAt: retryAt, error }
       : step.next === 'unknown'
         ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message) } }
         : { status: 'failed', error };
-  const kept = await keepRepeatsInWindow(ctx, adapter, delivery, next, outcome.kind === 'ambiguous' ? startedAt : null);
-  return { wire, reconnect, ...refused, outcome: kept.status === 'failed' ? { status: 'failed', error: exhausted(error, delivery) } : kept };
+  const kept = adapter ? await keepRepeatsInWindow(ctx, adapter, delivery, next, maybeSentAt) : next;
+  return kept.status === 'failed' ? { status: 'failed', error: exhausted(error, delivery) } : kept;
 }
 
 function exhausted(error: DeliveryError, delivery: DeliveryRecord): DeliveryError {

@@ -10,12 +10,10 @@ import { deactivateAccount, findAccountsByIds } from '../store/account.repositor
 import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
-import { findExpiredLeases, type Outcome, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
+import { findExpiredLeases, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
-import { attemptDelivery } from './publish-attempt.js';
-import { keepRepeatsInWindow } from './repeat-window.js';
-import { unknownMessage } from './unknown-message.js';
+import { attemptDelivery, outcomeAfter } from './publish-attempt.js';
 
 export interface SchedulerOptions {
   workerId?: string;
@@ -354,16 +352,8 @@ export class Scheduler {
         this.ctx.config.retryDelaysMs.map(() => 0),
         deduplicatesOf(adapter, account?.meta ?? {}),
       );
-      const next: Outcome =
-        step.next === 'retry'
-          ? { status: 'retrying', dueAt: now, error }
-          : step.next === 'unknown'
-            ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message) } }
-            : { status: 'failed', error };
       // The attempt began at its claim, the delivery's last change before the worker went away.
-      const windowed = adapter ? await keepRepeatsInWindow(this.ctx, adapter, delivery, next, delivery.updatedAt) : next;
-      const outcome: Outcome =
-        windowed.status === 'failed' ? { status: 'failed', error: { ...error, message: `${error.message} Gave up after ${delivery.attempts - delivery.budgetStart} attempts.` } } : windowed;
+      const outcome = await outcomeAfter(this.ctx, adapter, delivery, step, error, now, delivery.updatedAt);
       const kept = await recordInterrupted(this.ctx.store.db, this.ctx.store.dialect, delivery, outcome, {
         worker: delivery.lockedBy ?? 'unknown',
         startedAt: delivery.updatedAt,
