@@ -47,6 +47,7 @@ function presentDelivery(d: DeliveryRecord, view: PostView) {
     post_url: d.remoteUrl,
     published_at: toIso(d.publishedAt),
     waiting_for: d.blocked ? d.crossLinkFrom : null,
+    stop_requested: d.status === 'publishing' && d.stopAfterAttempt === d.attempts,
     detail: d.detail,
     ...(history && { history }),
   };

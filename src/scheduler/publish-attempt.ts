@@ -4,13 +4,14 @@ import { toIso } from '../core/time.js';
 import type { AccountRecord } from '../store/account.repository.js';
 import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository.js';
 import type { PublishPayload } from '../store/post.repository.js';
-import type { Outcome } from '../store/queue.repository.js';
+import type { EndOutcome, Outcome } from '../store/queue.repository.js';
 import type { AppContext } from '../services/context.js';
 import { CredentialService } from '../services/credentials.service.js';
 import { saveDeliveryProgress } from '../store/delivery.repository.js';
 import { cutByShutdown } from './attempt-deadline.js';
 import { crossLinkedContent } from './cross-link.js';
-import { keepRepeatsInWindow, tooLateToRepeat } from './repeat-window.js';
+import { keepRepeatsInWindow, tooLateToRepeat, type Unpublished } from './repeat-window.js';
+import { stoppedRetry } from './stopped-retry.js';
 import { unknownMessage } from './unknown-message.js';
 
 export interface AttemptResult {
@@ -41,8 +42,8 @@ export async function attemptDelivery(
   // Not sent now, but an earlier attempt may have been: an account fixed and retried much later
   // could post it twice (repeat-window.ts).
   const notSent = async (code: string, message: string, reconnect: boolean): Promise<AttemptResult> => {
-    const result = permanent(code, message, reconnect);
-    return { ...result, outcome: await keepRepeatsInWindow(ctx, adapter, delivery, result.outcome, null) };
+    const { outcome, ...result } = permanent(code, message, reconnect);
+    return { ...result, outcome: await keepRepeatsInWindow(ctx, adapter, delivery, outcome, null) };
   };
   if (!post || !account || account.deleted) {
     return notSent('account_disconnected', 'The account was disconnected, so nothing was sent. Connect it again and retry.', false);
@@ -136,7 +137,9 @@ export async function attemptDelivery(
 /**
  * What a delivery whose attempt did not publish becomes, by the retry policy's `step` (a retry due
  * at `retryAt`), with the network's repeat window kept (repeat-window.ts; `maybeSentAt` there):
- * shared by attempts that ended here and attempts a sweep takes back from a worker gone away.
+ * shared by attempts that ended here and attempts a sweep takes back from a worker gone away. A
+ * retry also says what it becomes instead if a person stopped the post meanwhile: the recording
+ * statement picks that when the delivery asks for it (outcome-update.sql.ts).
  */
 export async function outcomeAfter(
   ctx: AppContext,
@@ -147,13 +150,14 @@ export async function outcomeAfter(
   retryAt: number,
   maybeSentAt: number | null,
 ): Promise<Outcome> {
-  const next: Outcome =
+  const next: Unpublished =
     step.next === 'retry'
       ? { status: 'retrying', dueAt: retryAt, error }
       : step.next === 'unknown'
         ? { status: 'unknown', error: { ...error, message: unknownMessage(error.message) } }
         : { status: 'failed', error };
   const kept = adapter ? await keepRepeatsInWindow(ctx, adapter, delivery, next, maybeSentAt) : next;
+  if (kept.status === 'retrying') return { ...kept, ifStopped: await stoppedRetry(ctx, adapter, delivery, error, maybeSentAt) };
   return kept.status === 'failed' ? { status: 'failed', error: exhausted(error, delivery) } : kept;
 }
 
@@ -173,6 +177,6 @@ function toDeliveryError(e: PublishError): DeliveryError {
   };
 }
 
-function permanent(code: string, message: string, reconnect: boolean): AttemptResult {
+function permanent(code: string, message: string, reconnect: boolean): AttemptResult & { outcome: EndOutcome } {
   return { wire: 'skipped', reconnect, outcome: { status: 'failed', error: { code, message, permanent: true, ...(reconnect && { reconnect }) } } };
 }

@@ -4,11 +4,15 @@ import { platformDisplayName } from '../core/cross-link.js';
 import type { PlatformAdapter } from '../platforms/platform.js';
 import type { AppContext } from '../services/context.js';
 import { type DeliveryRecord, firstMaybeSentAt } from '../store/delivery.repository.js';
-import type { Outcome } from '../store/queue.repository.js';
+import type { DeliveryError } from '../store/delivery.repository.js';
+import type { EndOutcome } from '../store/queue.repository.js';
 import type { Database } from '../store/schema.js';
 import { unknownMessage } from './unknown-message.js';
 
 type Db = Kysely<Database>;
+
+/** An attempt's result that is not a publication: a retry planned, or an end. */
+export type Unpublished = { status: 'retrying'; dueAt: number; error: DeliveryError } | EndOutcome;
 
 /**
  * Some networks drop a repeated post only for a while (`repeatWindowMs`: Mastodon keeps an
@@ -31,16 +35,16 @@ const LATE_START_ALLOWANCE_MS = 4 * 60_000;
  * time), becomes `unknown` when an attempt of the current retry budget may have gone out.
  * `maybeSentAt`: when the attempt just made began, if it may have gone out.
  */
-export async function keepRepeatsInWindow(
+export async function keepRepeatsInWindow<T extends Unpublished>(
   ctx: AppContext,
   adapter: PlatformAdapter<any>,
   delivery: DeliveryRecord,
-  outcome: Outcome,
+  outcome: T,
   maybeSentAt: number | null,
   db: Db = ctx.store.db,
-): Promise<Outcome> {
+): Promise<T | EndOutcome> {
   const windowMs = adapter.repeatWindowMs;
-  if (windowMs === undefined || (outcome.status !== 'retrying' && outcome.status !== 'failed')) return outcome;
+  if (windowMs === undefined || outcome.status === 'unknown') return outcome;
   const earlier = await earlierMaybeSentAt(ctx, delivery, db);
   if (earlier instanceof Error) return leftToPerson(outcome, earlier.message);
   const since = earlier === null ? maybeSentAt : maybeSentAt === null ? earlier : Math.min(earlier, maybeSentAt);
@@ -87,6 +91,6 @@ function lateNote(adapter: PlatformAdapter<any>, windowMs: number, since: number
   return `${platformDisplayName(adapter.name)} drops a repeated post only within ${window} of the attempt at ${toIso(since)}, which may have gone out, ${end}`;
 }
 
-function leftToPerson(outcome: Extract<Outcome, { error: unknown }>, note: string): Outcome {
+function leftToPerson(outcome: Unpublished, note: string): EndOutcome {
   return { status: 'unknown', error: { ...outcome.error, message: unknownMessage(outcome.error.message, note) } };
 }

@@ -14,6 +14,7 @@ import { findExpiredLeases, recordInterrupted, recordOutcomes, releaseUnstarted 
 import { AttemptDeadline } from './attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery, outcomeAfter } from './publish-attempt.js';
+import { stoppedRetry } from './stopped-retry.js';
 
 export interface SchedulerOptions {
   workerId?: string;
@@ -274,7 +275,10 @@ export class Scheduler {
   /** A claimed delivery that will not be started here, waiting again for any worker. */
   private async giveBack(delivery: DeliveryRecord): Promise<void> {
     const now = this.ctx.clock.now();
-    const released = await this.persistently(`giving back delivery ${delivery.id}`, () => releaseUnstarted(this.ctx.store.db, this.workerId, delivery, now));
+    // Stopped by a person since the claim: what a waiting delivery stopped would become.
+    const ifStopped =
+      delivery.attempts === 1 ? ({ status: 'cancelled' } as const) : await stoppedRetry(this.ctx, this.ctx.platforms.get(delivery.platform), delivery, delivery.lastError, null);
+    const released = await this.persistently(`giving back delivery ${delivery.id}`, () => releaseUnstarted(this.ctx.store.db, this.workerId, delivery, now, ifStopped));
     if (!released) return;
     this.ctx.metrics.givenBack.inc();
     this.ctx.logger.debug({ delivery: delivery.id }, 'gave back a delivery not started in time');

@@ -204,8 +204,9 @@ export class PostService {
   }
 
   /**
-   * Stops what a post being published still has waiting (retries, a stagger, a cross-link):
-   * post-stop.ts. What is being sent right now finishes; 409 when nothing is waiting.
+   * Stops what a post being published still has to do (retries, a stagger, a cross-link):
+   * post-stop.ts. What is being sent right now finishes its attempt and is not retried; 409 when
+   * there is nothing left to stop.
    */
   async stop(userId: string, id: string): Promise<PostRecord> {
     await this.ctx.store.db.transaction().execute(async (trx) => {
@@ -213,8 +214,9 @@ export class PostService {
       const post = await findPost(trx, userId, id);
       if (!post) throw notFound('Post', id);
       if (post.status !== 'publishing') throw conflict(`Only a post being published has deliveries waiting to stop; this one is ${post.status}.`, { status: post.status });
-      if ((await stopWaiting(this.ctx, trx, deliveries)) === 0) {
-        throw conflict('Nothing is waiting: what is left is being sent right now. Wait for it to finish.', { status: post.status });
+      const stopped = await stopWaiting(this.ctx, trx, deliveries);
+      if (stopped.ended === 0 && stopped.afterAttempt === 0) {
+        throw conflict('Already stopped: what is left is being sent right now, and will not be retried.', { status: post.status });
       }
       if (deliveries.every((d) => d.status === 'pending' || d.status === 'cancelled')) {
         // None was ever tried ("publish now" not started yet): a draft again, as after cancel.

@@ -40,6 +40,8 @@ export interface DeliveryRecord {
   /** Waiting for the primary delivery to finish. */
   blocked: boolean;
   detail: string | null;
+  /** A Stop pressed while this attempt was being made: it is not retried (migration 0009). */
+  stopAfterAttempt: number | null;
 }
 
 export function toDelivery(row: Selectable<DeliveriesTable>): DeliveryRecord {
@@ -64,6 +66,7 @@ export function toDelivery(row: Selectable<DeliveriesTable>): DeliveryRecord {
     crossLinkFrom: row.cross_link_from,
     blocked: row.blocked === 1,
     detail: row.detail,
+    stopAfterAttempt: row.stop_after_attempt ?? null,
   };
 }
 
@@ -128,14 +131,14 @@ export async function listDeliveries(db: Db, postIds: string[]): Promise<Deliver
 /** Every column of deliveries, in the order deliveryFromValues takes them. */
 const DELIVERY_COLUMNS = [
   'id', 'post_id', 'account_id', 'platform', 'status', 'due_at', 'attempts', 'budget_start', 'locked_by', 'lease_until',
-  'last_error', 'remote_id', 'remote_url', 'published_at', 'created_at', 'updated_at', 'progress', 'cross_link_from', 'blocked', 'detail',
+  'last_error', 'remote_id', 'remote_url', 'published_at', 'created_at', 'updated_at', 'progress', 'cross_link_from', 'blocked', 'detail', 'stop_after_attempt',
 ] as const satisfies readonly (keyof DeliveriesTable)[];
 
 function deliveryFromValues(values: unknown[]): DeliveryRecord {
   const [id, post_id, account_id, platform, status, due_at, attempts, budget_start, locked_by, lease_until,
-    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail] = values;
+    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail, stop_after_attempt] = values;
   return toDelivery({ id, post_id, account_id, platform, status, due_at, attempts, budget_start, locked_by, lease_until,
-    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail } as Selectable<DeliveriesTable>);
+    last_error, remote_id, remote_url, published_at, created_at, updated_at, progress, cross_link_from, blocked, detail, stop_after_attempt } as Selectable<DeliveriesTable>);
 }
 
 /**
@@ -195,6 +198,26 @@ export async function setWaitingDeliveryOutcome(
     .where('attempts', '=', delivery.attempts)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Asks deliveries being sent to stop after the attempt they are in: its outcome, if a retry, is
+ * recorded as the end it names instead (outcome-update.sql.ts). Only while that attempt still runs.
+ * Returns how many were asked.
+ */
+export async function requestStopAfterAttempt(db: Db, deliveries: Pick<DeliveryRecord, 'id' | 'attempts'>[]): Promise<number> {
+  let asked = 0;
+  for (const delivery of deliveries) {
+    const result = await db
+      .updateTable('deliveries')
+      .set({ stop_after_attempt: delivery.attempts })
+      .where('id', '=', delivery.id)
+      .where('status', '=', 'publishing')
+      .where('attempts', '=', delivery.attempts)
+      .executeTakeFirst();
+    asked += Number(result.numUpdatedRows);
+  }
+  return asked;
 }
 
 /**

@@ -18,6 +18,9 @@ export interface OutcomeRow {
   may_release: boolean;
   /** Only while the delivery's lease ended before this (a sweep's take-over), or null. */
   expired_before: number | null;
+  /** A retry's end instead, if a person stopped it during this attempt (Outcome's ifStopped); else null. */
+  stopped_status: string | null;
+  stopped_error: string | null;
 }
 
 /**
@@ -44,10 +47,15 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
         wire: attempt.result,
         may_release: mayReleaseWaiting !== false,
         expired_before: leaseExpiredBefore ?? null,
+        stopped_status: outcome.status === 'retrying' ? outcome.ifStopped.status : null,
+        stopped_error: outcome.status === 'retrying' ? JSON.stringify(outcome.ifStopped.error) : null,
       };
     }),
   );
 }
+
+/** A retry of an attempt during which a person stopped the delivery: it ends instead. */
+const stopsHere = sql`v.stopped_status IS NOT NULL AND deliveries.stop_after_attempt = v.attempts`;
 
 /**
  * The one UPDATE that moves a batch of deliveries to their next state, from a CTE `v` with the
@@ -59,6 +67,11 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
  * between its read and this write the worker may have given the delivery back and claimed it again,
  * with the same attempt number (a given-back claim is not an attempt), and that claim is alive.
  *
+ * A retry becomes the end it names instead (`stopped_status`, `stopped_error`) when a person stopped
+ * the delivery during this attempt (`stop_after_attempt`, migration 0009): the row is locked by
+ * the Stop's transaction or by this statement, so the request is either seen here or made after the
+ * delivery is no longer `publishing`, when the Stop ends the waiting retry itself.
+ *
  * `locked_by = worker` is the whole "still publishing" test: the claim sets it with the status and
  * every way out of `publishing` (this UPDATE) clears it. Adding `status = 'publishing'` would let
  * PostgreSQL plan a bitmap scan of the partial lease index instead of one primary-key lookup per
@@ -67,13 +80,13 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
  */
 export const updateFromOutcomes = sql`
   UPDATE deliveries
-     SET status = v.status,
-         due_at = COALESCE(v.due_at, deliveries.due_at),
+     SET status = CASE WHEN ${stopsHere} THEN v.stopped_status ELSE v.status END,
+         due_at = CASE WHEN ${stopsHere} THEN deliveries.due_at ELSE COALESCE(v.due_at, deliveries.due_at) END,
          remote_id = CASE WHEN v.status = 'published' THEN v.remote_id ELSE deliveries.remote_id END,
          remote_url = CASE WHEN v.status = 'published' THEN v.remote_url ELSE deliveries.remote_url END,
          published_at = CASE WHEN v.status = 'published' THEN v.at ELSE deliveries.published_at END,
          detail = CASE WHEN v.status = 'published' THEN v.detail ELSE deliveries.detail END,
-         last_error = v.last_error,
+         last_error = CASE WHEN ${stopsHere} THEN v.stopped_error ELSE v.last_error END,
          locked_by = NULL, lease_until = NULL, updated_at = v.at
     FROM v
    WHERE deliveries.id = v.id AND deliveries.locked_by = v.worker AND deliveries.attempts = v.attempts

@@ -51,11 +51,14 @@ export function inDueOrder(rows: Selectable<DeliveriesTable>[]): DeliveryRecord[
   return rows.map(toDelivery).sort((a, b) => a.dueAt - b.dueAt);
 }
 
+/** A delivery's end when not published: refused or out of tries, or left to a person. */
+export type EndOutcome = { status: 'failed'; error: DeliveryError } | { status: 'unknown'; error: DeliveryError };
+
 export type Outcome =
   | { status: 'published'; remoteId: string | null; remoteUrl: string | null; detail?: string | null }
-  | { status: 'retrying'; dueAt: number; error: DeliveryError }
-  | { status: 'failed'; error: DeliveryError }
-  | { status: 'unknown'; error: DeliveryError };
+  /** `ifStopped`: what it becomes instead when a person stopped it during the attempt (stopped-retry.ts). */
+  | { status: 'retrying'; dueAt: number; error: DeliveryError; ifStopped: EndOutcome }
+  | EndOutcome;
 
 export interface AttemptFacts {
   worker: string;
@@ -128,7 +131,8 @@ async function updateDeliveries(db: Db, entries: OutcomeEntry[]): Promise<string
       SELECT value ->> 'id' AS id, value ->> 'status' AS status, value ->> 'due_at' AS due_at, value ->> 'remote_id' AS remote_id,
              value ->> 'remote_url' AS remote_url, value ->> 'at' AS at, value ->> 'last_error' AS last_error,
              value ->> 'detail' AS detail, value ->> 'worker' AS worker, value ->> 'attempts' AS attempts,
-             value ->> 'expired_before' AS expired_before
+             value ->> 'expired_before' AS expired_before, value ->> 'stopped_status' AS stopped_status,
+             value ->> 'stopped_error' AS stopped_error
         FROM json_each(${outcomeRowsJson(entries)}))
     ${updateFromOutcomes}
     RETURNING deliveries.id`.execute(db);
@@ -179,13 +183,22 @@ export async function recordInterrupted(
  * Gives back a claimed delivery whose attempt never started (the worker claimed ahead of its free
  * slots and they stayed busy too long, or it is shutting down): waiting again, as it was, its
  * attempt uncounted, for any worker to claim. Only while this worker still holds it, in the same
- * attempt. Waiting with no attempt made is `pending`; after one, `retrying`.
+ * attempt. Waiting with no attempt made is `pending`; after one, `retrying`. If a person stopped it
+ * meanwhile (stop_after_attempt), it ends as `ifStopped` instead, as a stopped waiting one would.
  */
-export async function releaseUnstarted(db: Db, worker: string, delivery: DeliveryRecord, now: number): Promise<boolean> {
+export async function releaseUnstarted(
+  db: Db,
+  worker: string,
+  delivery: DeliveryRecord,
+  now: number,
+  ifStopped: EndOutcome | { status: 'cancelled' },
+): Promise<boolean> {
+  const stopped = sql<boolean>`stop_after_attempt = attempts`;
   const result = await db
     .updateTable('deliveries')
     .set({
-      status: sql`CASE WHEN attempts = 1 THEN 'pending' ELSE 'retrying' END`,
+      status: sql`CASE WHEN ${stopped} THEN ${ifStopped.status} WHEN attempts = 1 THEN 'pending' ELSE 'retrying' END`,
+      ...('error' in ifStopped && { last_error: sql`CASE WHEN ${stopped} THEN ${JSON.stringify(ifStopped.error)} ELSE last_error END` }),
       attempts: sql`attempts - 1`,
       locked_by: null,
       lease_until: null,

@@ -24,7 +24,7 @@ const recordOutcomesStatement = preparedStatement(
     WITH v AS (
       SELECT * FROM json_to_recordset(${outcomeRows}::json) AS v(id text, status text, due_at bigint, remote_id text,
         remote_url text, at bigint, last_error text, detail text, worker text, attempts int, started_at bigint,
-        wire text, may_release boolean, expired_before bigint)
+        wire text, may_release boolean, expired_before bigint, stopped_status text, stopped_error text)
     ),
     updated AS (
       ${updateFromOutcomes}

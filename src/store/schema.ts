@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Row types, as stored. Times are epoch milliseconds (bigint) in both SQLite and PostgreSQL:
@@ -133,6 +133,8 @@ export interface DeliveriesTable {
   blocked: Generated<number>;
   /** A note on how it went out (e.g. published without the cross-link). */
   detail: string | null;
+  /** A Stop pressed during this attempt: it finishes, and is not retried (migration 0009). */
+  stop_after_attempt: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Keyed by (delivery_id, attempt). */

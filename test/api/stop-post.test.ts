@@ -120,15 +120,46 @@ describe.each(await dialects())('stopping a post being published, on %s', (diale
     expect((await get(scheduled.id)).deliveries[0]).toMatchObject({ status: 'published' });
   });
 
-  it('a delivery being sent right now is left to finish: 409 when it is all that is left', async () => {
+  it('a delivery being sent finishes its attempt and is not retried; a later Retry retries as usual', async () => {
     const acc = await connect('/slow');
-    app.receiver.script('/slow', ['hang']);
+    app.receiver.script('/slow', [{ status: 503, delayMs: 400 }]);
     const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
     expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
     await app.receiver.waitFor(1, '/slow');
-    const refused = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
-    expectErrorBody(refused, 409, 'conflict');
-    expect(refused.json.error).toMatch(/being sent right now/);
-    expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'publishing' });
+
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
+    expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
+    expect(stopped.json.deliveries[0]).toMatchObject({ status: 'publishing', stop_requested: true });
+    const again = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
+    expectErrorBody(again, 409, 'conflict');
+    expect(again.json.error).toMatch(/Already stopped/);
+
+    await app.t.app.scheduler!.drain(); // the 503 comes back: a retry, which the stop ends
+    const ended = await get(post.id);
+    expect(ended.status).toBe('failed');
+    expect(ended.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null, stop_requested: false, last_error: { http_status: 503, stopped: true } });
+    expect(ended.deliveries[0].last_error.message).toMatch(/503.*You stopped its retries\. Use Retry to try again\.$/);
+    expect(ended.deliveries[0].history).toMatchObject([{ attempt: 1, outcome: 'failed' }]);
+    await tick(30 * MINUTE);
+    expect(app.receiver.on('/slow')).toHaveLength(1);
+
+    // The stop was for that attempt only: a Retry's failing attempt waits for its retry.
+    app.receiver.script('/slow', [{ status: 503 }]);
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/retry`)).status).toBe(202);
+    await app.t.app.scheduler!.drain();
+    expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'retrying', attempts: 2, stop_requested: false });
+    await tick(MINUTE);
+    expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'published', attempts: 3 });
+  });
+
+  it('a delivery being sent when stopped that publishes is published', async () => {
+    const acc = await connect('/slow-ok');
+    app.receiver.script('/slow-ok', [{ status: 200, delayMs: 400 }]);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
+    await app.t.request('POST', `/v1/posts/${post.id}/publish`);
+    await app.receiver.waitFor(1, '/slow-ok');
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/stop`)).status).toBe(200);
+    await app.t.app.scheduler!.drain();
+    expect(await get(post.id)).toMatchObject({ status: 'published', deliveries: [{ status: 'published', stop_requested: false }] });
   });
 });

@@ -3,6 +3,7 @@ import { NOT_REPEATED } from '../../src/scheduler/unknown-message.js';
 import { claimDue } from '../../src/store/queue.repository.js';
 import { dialects } from '../helpers/databases.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { waitUntil } from '../helpers/http-api.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { MastodonFake } from '../peers/mastodon-fake.js';
 
@@ -114,6 +115,22 @@ describe.each(await dialects())("repeats within Mastodon's Idempotency-Key hour,
     expect(d).toMatchObject({ status: 'unknown', attempts: 1, last_error: { code: 'network_error' } });
     expect(d.last_error.message).toMatch(/You stopped its retries\. Mastodon drops a repeated post only within an hour of the attempt at \S+Z, which may have gone out, so a Retry much later could post it twice\. Sending it again/);
     expect(stopped.json.status).toBe('failed');
+  });
+
+  it('stopped while the attempt is being made, whose answer is then lost: unknown, not retried', async () => {
+    const postId = await start([MINUTE]);
+    fake.loseNextAnswer(400);
+    expect((await t.request('POST', `/v1/posts/${postId}/publish`)).status).toBe(202);
+    await waitUntil('the status request', () => fake.count('POST /api/v1/statuses') === 1, { intervalMs: 10 });
+    const stopped = await t.request('POST', `/v1/posts/${postId}/stop`);
+    expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
+    expect(stopped.json.deliveries[0]).toMatchObject({ status: 'publishing', stop_requested: true });
+    await t.app.scheduler!.drain();
+    const d = await delivery(postId);
+    expect(d).toMatchObject({ status: 'unknown', attempts: 1, last_error: { code: 'network_error', stopped: true } });
+    expect(d.last_error.message).toMatch(/You stopped its retries\. Mastodon drops a repeated post only within an hour of the attempt at \S+Z, which may have gone out, so a Retry much later could post it twice\./);
+    await tick(30 * MINUTE);
+    expect(fake.count('POST /api/v1/statuses')).toBe(1);
   });
 
   it('running out of tries with every answer received stays failed', async () => {

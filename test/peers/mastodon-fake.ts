@@ -49,7 +49,7 @@ export class MastodonFake {
   private readonly idempotency = new Map<string, string>();
   private failure: { kind: FakeFailure; skip: number } | null = null;
   private processingPolls = 0;
-  private loseAnswer = false;
+  private loseAnswer: { afterMs: number } | null = null;
   private nextId = 110_000_000;
 
   constructor(private readonly options: { maxCharacters?: number; v1Only?: boolean; domain?: string } = {}) {
@@ -115,8 +115,8 @@ export class MastodonFake {
   /** The next status creation (the `onPart`-th one from now) is answered with this documented failure. */
   failNext(kind: FakeFailure, onPart = 0): void { this.failure = { kind, skip: onPart }; }
 
-  /** The next status creation goes through, but its connection is cut before the answer: a lost answer. */
-  loseNextAnswer(): void { this.loseAnswer = true; }
+  /** The next status creation goes through, but its connection is cut (after `afterMs`) before the answer: a lost answer. */
+  loseNextAnswer(afterMs = 0): void { this.loseAnswer = { afterMs }; }
 
   /** The next upload answers 202 and its GET answers 206 `polls` times before it is processed. */
   processNextUpload(polls: number): void { this.processingPolls = polls; }
@@ -141,8 +141,9 @@ export class MastodonFake {
       reply = { status: 400, body: { error: (err as Error).message } };
     }
     if (this.loseAnswer && key === 'POST /api/v1/statuses') {
-      this.loseAnswer = false;
-      res.socket?.destroy();
+      const { afterMs } = this.loseAnswer;
+      this.loseAnswer = null;
+      setTimeout(() => res.socket?.destroy(), afterMs);
       return;
     }
     if (Buffer.isBuffer(reply.body)) {

@@ -92,9 +92,9 @@ export function postRoutes(server: TypedServer, { services }: App) {
     config: write,
     schema: {
       tags,
-      summary: 'Stop what a post being published still has waiting; 409 if nothing is',
+      summary: 'Stop what a post being published still has to do; 409 if nothing is left to stop',
       description:
-        'A delivery waiting for a retry ends `failed` (Retry sends it again), or `unknown` where a repeat could post twice (see a platform\'s `deduplicates_within_seconds`); one not yet tried (a stagger, a cross-link waiting for its primary) is `cancelled`. A delivery being sent right now finishes its attempt; if that attempt asks for a retry, stop again. 409 when the post is not `publishing` or nothing is waiting.',
+        'A delivery waiting for a retry ends `failed` (Retry sends it again), or `unknown` where a repeat could post twice (see a platform\'s `deduplicates_within_seconds`); one not yet tried (a stagger, a cross-link waiting for its primary) is `cancelled`. A delivery being sent right now finishes its attempt and shows `stop_requested: true` meanwhile: if the attempt publishes, it is published; if it would be retried, it ends as a waiting retry would. 409 when the post is not `publishing`, or when it was already stopped and only such attempts are left.',
       params: IdParams,
       response: { 200: PostWire, ...errorResponses },
     },

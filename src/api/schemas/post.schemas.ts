@@ -26,6 +26,9 @@ export const DeliveryWire = z
     post_url: z.string().nullable(),
     published_at: IsoTime.nullable(),
     waiting_for: z.string().nullable().describe('Cross-link: the delivery whose link this one carries, while it waits for it to finish'),
+    stop_requested: z
+      .boolean()
+      .describe('Being sent, and stopped by a person (POST /v1/posts/{id}/stop) meanwhile: this attempt finishes and is not retried'),
     detail: z.string().nullable().describe('How it went out, when worth saying (e.g. published without the cross-link because the primary failed)'),
     history: z
       .array(

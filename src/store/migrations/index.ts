@@ -7,6 +7,7 @@ import * as m0005 from './0005-claim-function.js';
 import * as m0006 from './0006-lighter-attempts.js';
 import * as m0007 from './0007-claim-generic-plan.js';
 import * as m0008 from './0008-covering-window-index.js';
+import * as m0009 from './0009-stop-after-attempt.js';
 
 /** Every migration, in order. Names are permanent: never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-lighter-attempts': m0006,
   '0007-claim-generic-plan': m0007,
   '0008-covering-window-index': m0008,
+  '0009-stop-after-attempt': m0009,
 };
