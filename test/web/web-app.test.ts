@@ -228,6 +228,23 @@ describe.skipIf(!chromiumAvailable())('web app in Chromium', () => {
     await screenshot(page, '11b-post-stopped');
   });
 
+  it('stops a delivery while it is being sent: the attempt finishes, and is not retried', { timeout: 60_000 }, async () => {
+    receiver.script('/slow', [{ status: 503, delayMs: 4000 }]);
+    const account = await api(page, 'POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/slow'), secret: 'slow-secret-1', display_name: 'Slow site' });
+    const post = await api(page, 'POST', '/v1/posts', { content: 'Stopped mid-way', accounts: [account.json.id] });
+    expect((await api(page, 'POST', `/v1/posts/${post.json.id}/publish`)).status).toBe(202);
+    await receiver.waitFor(1, '/slow');
+    await go(page, `/posts/${post.json.id}`);
+    await page.getByRole('button', { name: 'Stop…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop' }).click();
+    await page.getByText('this attempt finishes, and is not tried again').waitFor();
+    expect(await page.getByRole('button', { name: 'Stop…' }).count()).toBe(0);
+    await screenshot(page, '11c-post-stopping');
+    await page.locator('.badge-failed', { hasText: 'Failed' }).first().waitFor({ timeout: 20_000 });
+    await page.getByText(/503.*You stopped its retries\. Use Retry/).first().waitFor();
+    expect(receiver.on('/slow')).toHaveLength(1);
+  });
+
   it('flags an account the network refused, and reconnects it from the Accounts page', { timeout: 60_000 }, async () => {
     receiver.script('/locked', [{ status: 401, body: { error: 'bad signature' } }]);
     const account = await api(page, 'POST', '/v1/accounts', { platform: 'webhook', url: receiver.url('/locked'), secret: 'old-secret-1', display_name: 'Locked site' });

@@ -36,6 +36,8 @@ export interface Delivery {
   published_at: string | null;
   /** Cross-link: the delivery (the primary's) whose link this one carries, while it waits for it. */
   waiting_for?: string | null;
+  /** Being sent, and stopped meanwhile: this attempt finishes and is not retried. */
+  stop_requested?: boolean;
   /** How it went out, when worth saying (e.g. published without the cross-link). */
   detail?: string | null;
   history?: Attempt[];

@@ -58,6 +58,12 @@ export function DeliveryCard({ delivery, account, zone, waitingFor }: { delivery
             <dd>{formatWhen(delivery.next_attempt_at, zone)}</dd>
           </>
         )}
+        {delivery.stop_requested && (
+          <>
+            <dt>Stopping</dt>
+            <dd>You stopped it while it was being sent: this attempt finishes, and is not tried again</dd>
+          </>
+        )}
         {waiting && (
           <>
             <dt>Waits for</dt>

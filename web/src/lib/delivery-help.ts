@@ -85,5 +85,6 @@ export const STATUS_LABEL: Record<PostStatus, string> = {
 
 export const canRetry = (deliveries: Delivery[]) => deliveries.some((d) => d.status === 'failed' || d.status === 'unknown');
 
-/** Something still waits (a retry, a stagger, a cross-link) that Stop would end. */
-export const canStop = (deliveries: Delivery[]) => deliveries.some((d) => d.status === 'pending' || d.status === 'retrying');
+/** Something still waits (a retry, a stagger, a cross-link) that Stop would end, or is being sent and not stopped yet. */
+export const canStop = (deliveries: Delivery[]) =>
+  deliveries.some((d) => d.status === 'pending' || d.status === 'retrying' || (d.status === 'publishing' && !d.stop_requested));

@@ -152,13 +152,13 @@ export function PostDetailPage({ id }: { id: string }) {
       />
       <ConfirmDialog
         open={dialog === 'stop'}
-        title="Stop what is still waiting?"
-        message="A network waiting for a retry is not tried again: it ends failed (or unknown, where a repeat could post twice), and Retry sends it later. Accounts not reached yet are cancelled for good. Anything being sent right now finishes, and may ask for a retry: stop again then."
+        title="Stop publishing this post?"
+        message="A network waiting for a retry is not tried again: it ends failed (or unknown, where a repeat could post twice), and Retry sends it later. Accounts not reached yet are cancelled for good. A network being sent to right now finishes that attempt, and is not tried again after it."
         confirmLabel="Stop"
         danger
         onConfirm={() => {
           setDialog(null);
-          stop.mutate(undefined, { onSuccess: () => announce('Stopped what was waiting.') });
+          stop.mutate(undefined, { onSuccess: () => announce('Stopped: nothing more will be tried.') });
         }}
         onClose={() => setDialog(null)}
       />
