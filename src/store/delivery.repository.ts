@@ -150,11 +150,17 @@ function deliveryFromValues(values: unknown[]): DeliveryRecord {
  * so holding the row here while waiting for the deliveries deadlocked with it. The deliveries'
  * locks make a claim running at the same moment skip them instead of publishing a post that is
  * being moved or cancelled. SQLite transactions are already serial.
+ *
+ * They are locked in the order an outcome batch locks them (record-outcomes.pg.ts): a cross-link
+ * primary before the deliveries waiting for it, which recording its outcome then releases, and by
+ * id otherwise. In the order a scan met them, a Stop could hold a follower while waiting for the
+ * primary whose outcome was waiting for that follower: a deadlock, which PostgreSQL broke by
+ * failing one of them (the Stop answered 503).
  */
 export async function lockDeliveriesOfPost(db: Db, dialect: Dialect, postId: string): Promise<DeliveryRecord[]> {
   if (dialect === 'postgres') await lockPostChanges(db, [postId]);
   let query = db.selectFrom('deliveries').selectAll().where('post_id', '=', postId);
-  if (dialect === 'postgres') query = query.forUpdate();
+  if (dialect === 'postgres') query = query.orderBy(sql`cross_link_from IS NOT NULL`).orderBy('id').forUpdate();
   return (await query.execute()).map(toDelivery);
 }
 

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { connectWebhook, expectErrorBody } from '../helpers/api-client.js';
 import { dialects } from '../helpers/databases.js';
+import { waitUntil } from '../helpers/http-api.js';
 import { useReceiverApp } from '../helpers/receiver-app.js';
 
 /**
@@ -150,6 +152,35 @@ describe.each(await dialects())('stopping a post being published, on %s', (diale
     expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'retrying', attempts: 2, stop_requested: false });
     await tick(MINUTE);
     expect((await get(post.id)).deliveries[0]).toMatchObject({ status: 'published', attempts: 3 });
+  });
+
+  // Recording a cross-link primary's outcome locks its row, then its followers' (to release them).
+  // A Stop that locked a follower first, then waited for the primary, deadlocked with it: PostgreSQL
+  // broke the cycle by failing one of the two (the Stop's 503, or the outcome written again).
+  it.runIf(dialect === 'postgres')('a Stop and a cross-link primary\'s outcome written at the same moment do not deadlock', async () => {
+    const [first, second] = [await connect('/f'), await connect('/p')];
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [first, second] })).json;
+    const db = app.t.app.ctx.store.db;
+    const now = app.clock.now();
+    const row = (id: string, accountId: string, extra: object) => ({
+      id, post_id: post.id, account_id: accountId, platform: 'webhook', status: 'pending', due_at: now, attempts: 0, budget_start: 0, locked_by: null,
+      lease_until: null, last_error: null, remote_id: null, remote_url: null, published_at: null, created_at: now, updated_at: now, ...extra,
+    });
+    // The follower first in any order a scan may find them in: the table's, and the (post, account) key's.
+    await db.insertInto('deliveries').values(row('dlv_follower', first, { cross_link_from: 'dlv_primary', blocked: 1 })).execute();
+    await db.insertInto('deliveries').values(row('dlv_primary', second, { status: 'publishing', attempts: 1, locked_by: 'elsewhere', lease_until: now + 3_600_000 })).execute();
+
+    let stopped: Promise<{ status: number; json: any }> | undefined;
+    await db.transaction().execute(async (outcome) => {
+      await outcome.updateTable('deliveries').set({ status: 'published', locked_by: null }).where('id', '=', 'dlv_primary').execute();
+      stopped = app.t.request('POST', `/v1/posts/${post.id}/stop`);
+      const waiting = sql<{ n: number }>`SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+      await waitUntil('the Stop to wait for a lock', async () => (await waiting.execute(db)).rows[0]!.n > 0, { intervalMs: 10 });
+      await outcome.updateTable('deliveries').set({ blocked: 0 }).where('cross_link_from', '=', 'dlv_primary').execute(); // the release
+    });
+    const answer = await stopped!;
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(Object.fromEntries(answer.json.deliveries.map((d: any) => [d.id, d.status]))).toEqual({ dlv_primary: 'published', dlv_follower: 'cancelled' });
   });
 
   it('a delivery being sent when stopped that publishes is published', async () => {
