@@ -8,7 +8,7 @@ import type { EndOutcome, Outcome } from '../store/queue.repository.js';
 import type { AppContext } from '../services/context.js';
 import { CredentialService } from '../services/credentials.service.js';
 import { saveDeliveryProgress } from '../store/delivery.repository.js';
-import { cutByShutdown } from './attempt-deadline.js';
+import { cutByShutdown } from '../core/attempt-deadline.js';
 import { crossLinkedContent } from './cross-link.js';
 import { keepRepeatsInWindow, tooLateToRepeat, type Unpublished } from './repeat-window.js';
 import { stoppedRetry } from './stopped-retry.js';

@@ -11,7 +11,7 @@ import { type ClaimedWork, claimWork } from '../store/claim-work.js';
 import { isDatabaseUnavailable } from '../store/database.js';
 import { countDue, type DeliveryRecord, nextDueAt } from '../store/delivery.repository.js';
 import { findExpiredLeases, recordInterrupted, recordOutcomes, releaseUnstarted } from '../store/queue.repository.js';
-import { AttemptDeadline } from './attempt-deadline.js';
+import { AttemptDeadline } from '../core/attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery, outcomeAfter } from './publish-attempt.js';
 import { stoppedRetry } from './stopped-retry.js';

@@ -8,7 +8,7 @@ import {
   storeCredentials,
   takeRefreshLease,
 } from '../store/account.repository.js';
-import { AttemptDeadline } from '../scheduler/attempt-deadline.js';
+import { AttemptDeadline } from '../core/attempt-deadline.js';
 import type { AppContext } from './context.js';
 
 const DEFAULT_REFRESH_AHEAD_MS = 24 * 60 * 60_000;

@@ -20,7 +20,8 @@ export function cutByShutdown(signal: AbortSignal): boolean {
  * its own. Also aborted when the scheduler is forced to stop.
  *
  * Not AbortSignal.any(): on Node 20 it keeps every signal it ever combined alive
- * (nodejs/node#55351).
+ * (nodejs/node#55351). In core/ because a credentials refresh, outside the scheduler, bounds its
+ * request the same way.
  */
 export class AttemptDeadline {
   readonly signal: AbortSignal;
