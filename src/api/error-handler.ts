@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type ErrorCode } from '../core/errors.js';
-import { isDatabaseUnavailable } from '../store/database.js';
+import { isConflictRollback, isDatabaseUnavailable } from '../store/database.js';
 
 /** What a 503 for an unreachable database asks the client to wait, in seconds. */
 const RETRY_AFTER_SECONDS = 5;
@@ -56,14 +56,17 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   }
   if (err instanceof SyntaxError) return sendError(reply, 400, 'bad_request', 'The request body is not valid JSON.', { field: 'body' });
   if (isDatabaseUnavailable(err)) {
-    // PostgreSQL restarting or unreachable, SQLite locked past its busy timeout: nothing is wrong
-    // with the request, so say when to try again rather than answer 500. Logged without the stack
-    // (one line per request while it lasts is enough).
+    // PostgreSQL restarting or unreachable, SQLite locked past its busy timeout, or a change undone
+    // to settle a conflict with another: nothing is wrong with the request, so say when to try
+    // again rather than answer 500. Logged without the stack (one line per request is enough).
     request.log.warn({ code: (err as { code?: string }).code, reason: err.message }, 'database unavailable: answered 503');
-    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-    return sendError(reply, 503, 'service_unavailable', 'The database cannot be reached right now (it may be restarting); try again in a few seconds.', {
-      retry_after_seconds: RETRY_AFTER_SECONDS,
-    });
+    const conflict = isConflictRollback(err);
+    const retryAfter = conflict ? 1 : RETRY_AFTER_SECONDS;
+    reply.header('retry-after', String(retryAfter));
+    const message = conflict
+      ? 'Another change to the same data was being made at that moment, so the database undid this one; nothing was changed. Try again.'
+      : 'The database cannot be reached right now (it may be restarting); try again in a few seconds.';
+    return sendError(reply, 503, 'service_unavailable', message, { retry_after_seconds: retryAfter });
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return sendError(reply, err.statusCode, err.statusCode === 404 ? 'not_found' : 'bad_request', err.message);

@@ -100,6 +100,16 @@ const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '
 /** What node-postgres and its pool say when a connection is lost or cannot be had. */
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|connect ECONNREFUSED/i;
 
+/** PostgreSQL undid the statement to settle a conflict with another transaction (deadlock, serialization). */
+const CONFLICT_SQLSTATES = new Set(['40P01', '40001']);
+
+/** True when `err` (or what it wraps) is such a conflict: nothing was changed, and trying again is right. */
+export function isConflictRollback(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; cause?: unknown };
+  return (typeof e.code === 'string' && CONFLICT_SQLSTATES.has(e.code)) || isConflictRollback(e.cause, depth + 1);
+}
+
 /**
  * True when `err` says the database cannot be reached right now (PostgreSQL stopped, restarting,
  * unreachable, out of connections; SQLite locked past its busy timeout) or rolled the statement
