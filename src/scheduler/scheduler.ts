@@ -14,7 +14,7 @@ import { findExpiredLeases, recordInterrupted, recordOutcomes, releaseUnstarted 
 import { AttemptDeadline } from '../core/attempt-deadline.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { attemptDelivery, outcomeAfter } from './publish-attempt.js';
-import { stoppedRetry } from './stopped-retry.js';
+import { stoppedWaiting } from './stopped-retry.js';
 
 export interface SchedulerOptions {
   workerId?: string;
@@ -275,9 +275,9 @@ export class Scheduler {
   /** A claimed delivery that will not be started here, waiting again for any worker. */
   private async giveBack(delivery: DeliveryRecord): Promise<void> {
     const now = this.ctx.clock.now();
-    // Stopped by a person since the claim: what a waiting delivery stopped would become.
-    const ifStopped =
-      delivery.attempts === 1 ? ({ status: 'cancelled' } as const) : await stoppedRetry(this.ctx, this.ctx.platforms.get(delivery.platform), delivery, delivery.lastError, null);
+    // Stopped by a person since the claim: what it becomes as the waiting delivery it was (the
+    // claim counted an attempt that was not made).
+    const ifStopped = await stoppedWaiting(this.ctx, { ...delivery, attempts: delivery.attempts - 1 });
     const released = await this.persistently(`giving back delivery ${delivery.id}`, () => releaseUnstarted(this.ctx.store.db, this.workerId, delivery, now, ifStopped));
     if (!released) return;
     this.ctx.metrics.givenBack.inc();

@@ -2,12 +2,22 @@ import type { Kysely } from 'kysely';
 import type { PlatformAdapter } from '../platforms/platform.js';
 import type { AppContext } from '../services/context.js';
 import type { DeliveryError, DeliveryRecord } from '../store/delivery.repository.js';
-import type { EndOutcome } from '../store/queue.repository.js';
+import type { EndOutcome, StoppedWaiting } from '../store/queue.repository.js';
 import type { Database } from '../store/schema.js';
 import { keepRepeatsInWindow } from './repeat-window.js';
 
 const STOPPED = 'You stopped its retries.';
 const RETRY_LATER = ' Use Retry to try again.';
+
+/**
+ * A waiting delivery (`attempts`: the attempts made so far), stopped: `cancelled` if it was never
+ * tried (a stagger, a cross-link follower, a first try not started), else as its retry would be
+ * (stoppedRetry), judged as its next try: every attempt made so far is an earlier one.
+ */
+export async function stoppedWaiting(ctx: AppContext, delivery: DeliveryRecord, db?: Kysely<Database>): Promise<StoppedWaiting> {
+  if (delivery.attempts === 0) return { status: 'cancelled' };
+  return stoppedRetry(ctx, ctx.platforms.get(delivery.platform), { ...delivery, attempts: delivery.attempts + 1 }, delivery.lastError, null, db);
+}
 
 /**
  * What a delivery becomes instead of its retry once a person has stopped it (POST
@@ -28,7 +38,7 @@ export async function stoppedRetry(
 ): Promise<EndOutcome> {
   const before = error ?? { code: 'stopped', message: '', permanent: false };
   // Stopped before, retried, and stopped again before its try: said once.
-  const message = before.stopped ? before.message.replace(RETRY_LATER, '') : `${before.message} ${STOPPED}`.trim();
+  const message = before.stopped ? before.message.replace(/ Use Retry to try again\.$/, '') : `${before.message} ${STOPPED}`.trim();
   const failed: EndOutcome = { status: 'failed', error: { ...before, message, stopped: true } };
   const kept = adapter ? await keepRepeatsInWindow(ctx, adapter, delivery, failed, maybeSentAt, db) : failed;
   if (kept.status === 'unknown') return kept;

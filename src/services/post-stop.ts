@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { stoppedRetry } from '../scheduler/stopped-retry.js';
+import { stoppedWaiting } from '../scheduler/stopped-retry.js';
 import { type DeliveryRecord, requestStopAfterAttempt, setWaitingDeliveryOutcome } from '../store/delivery.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
@@ -23,12 +23,7 @@ export async function stopWaiting(ctx: AppContext, trx: Kysely<Database>, delive
   let ended = 0;
   for (const delivery of deliveries) {
     if (delivery.status !== 'pending' && delivery.status !== 'retrying') continue;
-    // Judged as its next try would be: every attempt made so far is an earlier one.
-    const next =
-      delivery.status === 'pending'
-        ? ({ status: 'cancelled' } as const)
-        : await stoppedRetry(ctx, ctx.platforms.get(delivery.platform), { ...delivery, attempts: delivery.attempts + 1 }, delivery.lastError, null, trx);
-    if (await setWaitingDeliveryOutcome(trx, delivery, next, now)) ended++;
+    if (await setWaitingDeliveryOutcome(trx, delivery, await stoppedWaiting(ctx, delivery, trx), now)) ended++;
   }
   const afterAttempt = await requestStopAfterAttempt(
     trx,

@@ -213,7 +213,7 @@ export class PostService {
       const deliveries = await lockDeliveriesOfPost(trx, this.ctx.store.dialect, id);
       const post = await findPost(trx, userId, id);
       if (!post) throw notFound('Post', id);
-      if (post.status !== 'publishing') throw conflict(`Only a post being published has deliveries waiting to stop; this one is ${post.status}.`, { status: post.status });
+      if (post.status !== 'publishing') throw conflict(`Only a post being published can be stopped; this one is ${post.status}.`, { status: post.status });
       const stopped = await stopWaiting(this.ctx, trx, deliveries);
       if (stopped.ended === 0 && stopped.afterAttempt === 0) {
         throw conflict('Already stopped: what is left is being sent right now, and will not be retried.', { status: post.status });

@@ -177,7 +177,8 @@ export async function deleteReplaceableDeliveries(db: Db, postId: string): Promi
 export async function requeueFinishedDeliveries(db: Db, postId: string, now: number, accountIds?: string[]): Promise<number> {
   let query = db
     .updateTable('deliveries')
-    .set((eb) => ({ status: 'retrying', due_at: now, budget_start: eb.ref('attempts'), updated_at: now }))
+    // A Stop of an earlier attempt left behind (by a node of the previous version) must not stop these.
+    .set((eb) => ({ status: 'retrying', due_at: now, budget_start: eb.ref('attempts'), stop_after_attempt: null, updated_at: now }))
     .where('post_id', '=', postId)
     .where('status', 'in', ['failed', 'unknown']);
   if (accountIds?.length) query = query.where('account_id', 'in', accountIds);
@@ -209,7 +210,8 @@ export async function setWaitingDeliveryOutcome(
 /**
  * Asks deliveries being sent to stop after the attempt they are in: its outcome, if a retry, is
  * recorded as the end it names instead (outcome-update.sql.ts). Only while that attempt still runs.
- * Returns how many were asked.
+ * Returns how many were asked. `updated_at` stays: while a delivery is publishing it is when its
+ * attempt began, which a sweep taking it over times Mastodon's repeat window from.
  */
 export async function requestStopAfterAttempt(db: Db, deliveries: Pick<DeliveryRecord, 'id' | 'attempts'>[]): Promise<number> {
   let asked = 0;

@@ -70,7 +70,9 @@ const stopsHere = sql`v.stopped_status IS NOT NULL AND deliveries.stop_after_att
  * A retry becomes the end it names instead (`stopped_status`, `stopped_error`) when a person stopped
  * the delivery during this attempt (`stop_after_attempt`, migration 0009): the row is locked by
  * the Stop's transaction or by this statement, so the request is either seen here or made after the
- * delivery is no longer `publishing`, when the Stop ends the waiting retry itself.
+ * delivery is no longer `publishing`, when the Stop ends the waiting retry itself. What follows the
+ * write still sees the outcome handed in: such an attempt is logged and counted as `retrying`, and
+ * it releases no cross-link followers (the Stop has cancelled them).
  *
  * `locked_by = worker` is the whole "still publishing" test: the claim sets it with the status and
  * every way out of `publishing` (this UPDATE) clears it. Adding `status = 'publishing'` would let

@@ -54,6 +54,9 @@ export function inDueOrder(rows: Selectable<DeliveriesTable>[]): DeliveryRecord[
 /** A delivery's end when not published: refused or out of tries, or left to a person. */
 export type EndOutcome = { status: 'failed'; error: DeliveryError } | { status: 'unknown'; error: DeliveryError };
 
+/** What a delivery stopped while waiting for its turn becomes (stopped-retry.ts). */
+export type StoppedWaiting = EndOutcome | { status: 'cancelled' };
+
 export type Outcome =
   | { status: 'published'; remoteId: string | null; remoteUrl: string | null; detail?: string | null }
   /** `ifStopped`: what it becomes instead when a person stopped it during the attempt (stopped-retry.ts). */
@@ -191,7 +194,7 @@ export async function releaseUnstarted(
   worker: string,
   delivery: DeliveryRecord,
   now: number,
-  ifStopped: EndOutcome | { status: 'cancelled' },
+  ifStopped: StoppedWaiting,
 ): Promise<boolean> {
   const stopped = sql<boolean>`stop_after_attempt = attempts`;
   const result = await db
@@ -200,6 +203,8 @@ export async function releaseUnstarted(
       status: sql`CASE WHEN ${stopped} THEN ${ifStopped.status} WHEN attempts = 1 THEN 'pending' ELSE 'retrying' END`,
       ...('error' in ifStopped && { last_error: sql`CASE WHEN ${stopped} THEN ${JSON.stringify(ifStopped.error)} ELSE last_error END` }),
       attempts: sql`attempts - 1`,
+      // Its attempt number goes back, to be claimed again: a request for it must not stop that claim.
+      stop_after_attempt: null,
       locked_by: null,
       lease_until: null,
       updated_at: now,

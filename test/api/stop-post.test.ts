@@ -4,6 +4,7 @@ import { connectWebhook, expectErrorBody } from '../helpers/api-client.js';
 import { dialects } from '../helpers/databases.js';
 import { waitUntil } from '../helpers/http-api.js';
 import { useReceiverApp } from '../helpers/receiver-app.js';
+import { claimDue } from '../../src/store/queue.repository.js';
 
 /**
  * POST /v1/posts/:id/stop: a post being published stops what it still has waiting. A retry waiting
@@ -124,7 +125,7 @@ describe.each(await dialects())('stopping a post being published, on %s', (diale
 
   it('a delivery being sent finishes its attempt and is not retried; a later Retry retries as usual', async () => {
     const acc = await connect('/slow');
-    app.receiver.script('/slow', [{ status: 503, delayMs: 400 }]);
+    app.receiver.script('/slow', [{ status: 503, delayMs: 1000 }]);
     const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
     expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
     await app.receiver.waitFor(1, '/slow');
@@ -183,14 +184,57 @@ describe.each(await dialects())('stopping a post being published, on %s', (diale
     expect(Object.fromEntries(answer.json.deliveries.map((d: any) => [d.id, d.status]))).toEqual({ dlv_primary: 'published', dlv_follower: 'cancelled' });
   });
 
+  it('a stopped delivery whose worker died: the sweep takes it back and ends it instead of repeating it', async () => {
+    const acc = await connect('/orphan');
+    const dueAt = app.clock.now() + MINUTE;
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc], scheduled_for: new Date(dueAt).toISOString() })).json;
+    const { db, dialect: storeDialect } = app.t.app.ctx.store;
+    expect(await claimDue(db, storeDialect, 'dead-worker', dueAt, app.t.app.ctx.leaseClock.now() + MINUTE + 7000, 10)).toHaveLength(1);
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
+    expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
+    expect(stopped.json.deliveries[0]).toMatchObject({ status: 'publishing', stop_requested: true });
+
+    await tick(3 * MINUTE); // the lease runs out; a cut-off attempt to the webhook would be repeated
+    await expect.poll(async () => (await get(post.id)).deliveries[0].status, { timeout: 10_000 }).toBe('failed');
+    expect((await get(post.id)).deliveries[0]).toMatchObject({ attempts: 1, last_error: { code: 'interrupted', stopped: true } });
+    await tick(30 * MINUTE);
+    expect(app.receiver.on('/orphan')).toHaveLength(0);
+  });
+
   it('a delivery being sent when stopped that publishes is published', async () => {
     const acc = await connect('/slow-ok');
-    app.receiver.script('/slow-ok', [{ status: 200, delayMs: 400 }]);
+    app.receiver.script('/slow-ok', [{ status: 200, delayMs: 1000 }]);
     const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [acc] })).json;
     await app.t.request('POST', `/v1/posts/${post.id}/publish`);
     await app.receiver.waitFor(1, '/slow-ok');
     expect((await app.t.request('POST', `/v1/posts/${post.id}/stop`)).status).toBe(200);
     await app.t.app.scheduler!.drain();
     expect(await get(post.id)).toMatchObject({ status: 'published', deliveries: [{ status: 'published', stop_requested: false }] });
+  });
+});
+
+// A worker claims ahead of its free slots: a delivery it holds but has not started is `publishing`
+// too. Stopped, and then given back (the worker stopping), it ends as a stopped waiting one would.
+describe.each(await dialects())('stopping a post whose delivery a worker holds unstarted, on %s', (dialect) => {
+  const app = useReceiverApp(dialect, { config: { workerConcurrency: 1 } });
+
+  it('the delivery given back unstarted is cancelled; the one being sent finishes and is not retried', async () => {
+    const [sent, held] = [await connectWebhook(app.t.request, app.receiver.url('/sent')), await connectWebhook(app.t.request, app.receiver.url('/held'))];
+    app.receiver.script('/sent', ['hang']);
+    const post = (await app.t.request('POST', '/v1/posts', { content: 'x', accounts: [sent, held] })).json;
+    expect((await app.t.request('POST', `/v1/posts/${post.id}/publish`)).status).toBe(202);
+    await app.receiver.waitFor(1, '/sent'); // its one slot is busy: the other delivery waits, claimed
+    const stopped = await app.t.request('POST', `/v1/posts/${post.id}/stop`);
+    expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
+    expect(stopped.json.deliveries.map((d: any) => [d.status, d.stop_requested])).toEqual([['publishing', true], ['publishing', true]]);
+
+    await app.t.app.scheduler!.stop(0); // gives back what it holds unstarted, cuts off the attempt
+    const after = (await app.t.request('GET', `/v1/posts/${post.id}`)).json;
+    const [first, second] = after.deliveries;
+    expect(second).toMatchObject({ account_id: held, status: 'cancelled', attempts: 0 });
+    // The cut-off attempt would be repeated (the webhook deduplicates): stopped, it ends instead.
+    expect(first).toMatchObject({ account_id: sent, status: 'failed', attempts: 1, last_error: { code: 'interrupted', stopped: true } });
+    expect(after.status).toBe('failed');
+    expect(app.receiver.on('/held')).toHaveLength(0);
   });
 });

@@ -119,7 +119,7 @@ describe.each(await dialects())("repeats within Mastodon's Idempotency-Key hour,
 
   it('stopped while the attempt is being made, whose answer is then lost: unknown, not retried', async () => {
     const postId = await start([MINUTE]);
-    fake.loseNextAnswer(400);
+    fake.loseNextAnswer(1000);
     expect((await t.request('POST', `/v1/posts/${postId}/publish`)).status).toBe(202);
     await waitUntil('the status request', () => fake.count('POST /api/v1/statuses') === 1, { intervalMs: 10 });
     const stopped = await t.request('POST', `/v1/posts/${postId}/stop`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/database.js';
-import { requestStopAfterAttempt } from '../../src/store/delivery.repository.js';
+import { requestStopAfterAttempt, requeueFinishedDeliveries } from '../../src/store/delivery.repository.js';
 import { claimDue, findExpiredLeases, recordInterrupted, releaseUnstarted } from '../../src/store/queue.repository.js';
 import { dialects } from '../helpers/databases.js';
 import { storeWithAccounts, type TestStore } from '../helpers/store-fixture.js';
@@ -77,6 +77,12 @@ describe.each(await dialects())('taking over an expired lease on %s', (dialect) 
     expect(await releaseUnstarted(store.db, 'w', claimOf(halted), 1100, stopped)).toBe(true);
     expect(await stateOf(kept)).toEqual({ status: 'pending', attempts: 0, locked_by: null, last_error: null });
     expect(await stateOf(halted)).toEqual({ status: 'failed', attempts: 0, locked_by: null, last_error: JSON.stringify(stopped.error) });
+
+    // A Retry claims the same attempt number again: the request was for the claim given back.
+    const postId = (await store.db.selectFrom('deliveries').select('post_id').where('id', '=', halted).executeTakeFirstOrThrow()).post_id;
+    expect(await requeueFinishedDeliveries(store.db, postId, 1200)).toBe(1);
+    const again = (await claimDue(store.db, dialect, 'w', 1200, 1200 + LEASE_MS, 10)).find((d) => d.id === halted);
+    expect(again).toMatchObject({ attempts: 1, stopAfterAttempt: null });
   });
 
   it("a sweep taking over a stopped delivery records the end instead of the retry; a stop of another attempt does not count", async () => {

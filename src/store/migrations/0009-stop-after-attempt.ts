@@ -5,8 +5,9 @@ import { type Kysely, sql } from 'kysely';
  * as the number of the attempt it stops after: that attempt finishes, and if it asks for a retry the
  * delivery ends instead (failed, or unknown where a repeat could post twice). Keyed by attempt
  * rather than a flag, so that a request left behind (an attempt recorded by a node of the previous
- * version, which neither reads nor clears it) can never stop a later attempt, such as a Retry's:
- * nothing ever has to clear it.
+ * version, which neither reads nor clears it) does not stop a later attempt, such as a Retry's.
+ * Attempt numbers only grow, except when a claim not started is given back: that clears it, and so
+ * does a Retry (for what a node of the previous version gave back).
  *
  * A nullable column with no default: adding it rewrites nothing and holds the table only for an
  * instant. Nodes of the previous version keep working with it (they never name it); while they run,

@@ -158,7 +158,7 @@ export function PostDetailPage({ id }: { id: string }) {
         danger
         onConfirm={() => {
           setDialog(null);
-          stop.mutate(undefined, { onSuccess: () => announce('Stopped: nothing more will be tried.') });
+          stop.mutate(undefined, { onSuccess: () => announce('Stopped: no further tries will be made.') });
         }}
         onClose={() => setDialog(null)}
       />
