@@ -38,7 +38,11 @@ export async function stoppedRetry(
 ): Promise<EndOutcome> {
   const before = error ?? { code: 'stopped', message: '', permanent: false };
   // Stopped before, retried, and stopped again before its try: said once.
-  const message = before.stopped ? before.message.replace(/ Use Retry to try again\.$/, '') : `${before.message} ${STOPPED}`.trim();
+  const message = !before.stopped
+    ? `${before.message} ${STOPPED}`.trim()
+    : before.message.endsWith(RETRY_LATER)
+      ? before.message.slice(0, -RETRY_LATER.length)
+      : before.message;
   const failed: EndOutcome = { status: 'failed', error: { ...before, message, stopped: true } };
   const kept = adapter ? await keepRepeatsInWindow(ctx, adapter, delivery, failed, maybeSentAt, db) : failed;
   if (kept.status === 'unknown') return kept;

@@ -18,7 +18,7 @@ export interface Stopped {
  * cross-link waiting for its primary) is `cancelled`. A delivery being sent right now finishes its
  * attempt, which is then not retried: the recording of its outcome reads the request.
  */
-export async function stopWaiting(ctx: AppContext, trx: Kysely<Database>, deliveries: DeliveryRecord[]): Promise<Stopped> {
+export async function stopDeliveries(ctx: AppContext, trx: Kysely<Database>, deliveries: DeliveryRecord[]): Promise<Stopped> {
   const now = ctx.clock.now();
   let ended = 0;
   for (const delivery of deliveries) {

@@ -31,7 +31,7 @@ import {
 } from '../store/post.repository.js';
 import type { Database } from '../store/schema.js';
 import type { AppContext } from './context.js';
-import { stopWaiting } from './post-stop.js';
+import { stopDeliveries } from './post-stop.js';
 import { resolvePostTargets, type TargetSelection } from './post-targets.js';
 
 export interface PostDraftInput extends TargetSelection {
@@ -214,7 +214,7 @@ export class PostService {
       const post = await findPost(trx, userId, id);
       if (!post) throw notFound('Post', id);
       if (post.status !== 'publishing') throw conflict(`Only a post being published can be stopped; this one is ${post.status}.`, { status: post.status });
-      const stopped = await stopWaiting(this.ctx, trx, deliveries);
+      const stopped = await stopDeliveries(this.ctx, trx, deliveries);
       if (stopped.ended === 0 && stopped.afterAttempt === 0) {
         throw conflict('Already stopped: what is left is being sent right now, and will not be retried.', { status: post.status });
       }
