@@ -18,9 +18,12 @@ export interface OutcomeRow {
   may_release: boolean;
   /** Only while the delivery's lease ended before this (a sweep's take-over), or null. */
   expired_before: number | null;
-  /** A retry's end instead, if a person stopped it during this attempt (Outcome's ifStopped); else null. */
-  stopped_status: string | null;
-  stopped_error: string | null;
+  /**
+   * A retry's end instead, if a person stopped it during this attempt (Outcome's ifStopped). Left
+   * out of every other row (the statements read a missing key as NULL): a batch's JSON stays as short.
+   */
+  stopped_status?: string;
+  stopped_error?: string;
 }
 
 /**
@@ -47,8 +50,7 @@ export function outcomeRowsJson(entries: OutcomeEntry[]): string {
         wire: attempt.result,
         may_release: mayReleaseWaiting !== false,
         expired_before: leaseExpiredBefore ?? null,
-        stopped_status: outcome.status === 'retrying' ? outcome.ifStopped.status : null,
-        stopped_error: outcome.status === 'retrying' ? JSON.stringify(outcome.ifStopped.error) : null,
+        ...(outcome.status === 'retrying' && { stopped_status: outcome.ifStopped.status, stopped_error: JSON.stringify(outcome.ifStopped.error) }),
       };
     }),
   );
