@@ -214,8 +214,7 @@ export class PostService {
       const post = await findPost(trx, userId, id);
       if (!post) throw notFound('Post', id);
       if (post.status !== 'publishing') throw conflict(`Only a post being published can be stopped; this one is ${post.status}.`, { status: post.status });
-      const stopped = await stopDeliveries(this.ctx, trx, deliveries);
-      if (stopped.ended === 0 && stopped.afterAttempt === 0) {
+      if ((await stopDeliveries(this.ctx, trx, deliveries)) === 0) {
         throw conflict('Already stopped: what is left is being sent right now, and will not be retried.', { status: post.status });
       }
       if (deliveries.every((d) => d.status === 'pending' || d.status === 'cancelled')) {

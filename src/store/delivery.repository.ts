@@ -208,24 +208,20 @@ export async function setWaitingDeliveryOutcome(
 }
 
 /**
- * Asks deliveries being sent to stop after the attempt they are in: its outcome, if a retry, is
- * recorded as the end it names instead (outcome-update.sql.ts). Only while that attempt still runs.
- * Returns how many were asked. `updated_at` stays: while a delivery is publishing it is when its
- * attempt began, which a sweep taking it over times Mastodon's repeat window from.
+ * Asks deliveries being sent to stop after the attempt they are in (the caller holds their rows):
+ * its outcome, if a retry, is recorded as the end it names instead (outcome-update.sql.ts). Returns
+ * how many were asked. `updated_at` stays: while a delivery is publishing it is when its attempt
+ * began, which a sweep taking it over times Mastodon's repeat window from.
  */
-export async function requestStopAfterAttempt(db: Db, deliveries: Pick<DeliveryRecord, 'id' | 'attempts'>[]): Promise<number> {
-  let asked = 0;
-  for (const delivery of deliveries) {
-    const result = await db
-      .updateTable('deliveries')
-      .set({ stop_after_attempt: delivery.attempts })
-      .where('id', '=', delivery.id)
-      .where('status', '=', 'publishing')
-      .where('attempts', '=', delivery.attempts)
-      .executeTakeFirst();
-    asked += Number(result.numUpdatedRows);
-  }
-  return asked;
+export async function requestStopAfterAttempt(db: Db, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .updateTable('deliveries')
+    .set((eb) => ({ stop_after_attempt: eb.ref('attempts') }))
+    .where('id', 'in', ids)
+    .where('status', '=', 'publishing')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /**

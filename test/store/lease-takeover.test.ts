@@ -71,7 +71,7 @@ describe.each(await dialects())('taking over an expired lease on %s', (dialect) 
     const halted = await dueDelivery();
     const claims = await claimDue(store.db, dialect, 'w', 1000, 1000 + LEASE_MS, 10);
     const claimOf = (id: string) => claims.find((d) => d.id === id)!;
-    expect(await requestStopAfterAttempt(store.db, [claimOf(halted)])).toBe(1);
+    expect(await requestStopAfterAttempt(store.db, [halted])).toBe(1);
     // The repository applies the end it is given (the scheduler gives `cancelled` for a first attempt).
     expect(await releaseUnstarted(store.db, 'w', claimOf(kept), 1100, stopped)).toBe(true);
     expect(await releaseUnstarted(store.db, 'w', claimOf(halted), 1100, stopped)).toBe(true);
